@@ -1,0 +1,13 @@
+--- mtasts: checks a mail domain's transport security (MTA-STS first).
+-- `require "mtasts"` returns this table. The pure layer (parsers and
+-- matchers, no I/O) comes from the C module `mtasts.core`; its functions
+-- are exported as they are, so argument errors name them directly.
+local core = require "mtasts.core"
+
+local mtasts = {}
+
+for name, value in pairs(core) do
+	mtasts[name] = value
+end
+
+return mtasts

@@ -1,0 +1,35 @@
+/* Helpers shared by the Lua bindings of the pure layer. */
+#ifndef MTS_LPURE_H
+#define MTS_LPURE_H
+
+#include <stddef.h>
+
+#include "compat.h"
+#include "../pure/diag.h"
+#include "../pure/policy.h"
+
+/* Like luaL_checklstring, but refuses numbers: a policy is never a number. */
+const char *mts_checkstring(lua_State *L, int arg, size_t *len);
+
+/* Reads one TXT record at stack index idx (absolute): a string, an array of
+ * character-strings, or the resolver's { strings = {...}, text = "..." }.
+ * Pushes the joined string and returns it; errors name argument arg. */
+const char *mts_checktxt(lua_State *L, int idx, int arg, size_t *len);
+
+/* Pushes an array of { line, code, severity, message } (errors and warnings,
+ * or warnings only). */
+void mts_push_diags(lua_State *L, const struct mts_diags *d, int warnings_only);
+
+/* Pushes nil, message, code, diagnostics for a failed parse; returns 4. */
+int mts_push_parse_error(lua_State *L, const struct mts_diags *d, const char *code);
+
+/* Pushes an array of { name = ..., value = ... }. */
+void mts_push_extensions(lua_State *L, const struct mts_ext *ext, size_t n);
+
+/* The luaopen_ parts, one per binding file. */
+void mts_open_policy(lua_State *L);
+void mts_open_record(lua_State *L);
+void mts_open_mx(lua_State *L);
+void mts_open_names(lua_State *L);
+
+#endif
