@@ -88,6 +88,7 @@ int main(void)
 	CHECK(strstr(P.diags.items[0].message, "'mx'") != NULL);
 
 	/* Broken bytes are errors naming their line. */
+	mts_policy_free(&P);
 	CHECK(mts_policy_parse(&P, "version: STSv1\nmo\0de: enforce\n", 29) == -1 && has("CONTROL_CHAR", 2));
 	mts_policy_free(&P);
 	CHECK(parse("version: STSv1\rmode: enforce\n") == -1 && has("BAD_LINE_ENDING", 1));
