@@ -1,0 +1,49 @@
+-- Docs next to code: every code the C layer can return and every function
+-- the module exports must be documented.
+local mtasts = require "mtasts"
+
+local function read(path)
+	local f = assert(io.open(path, "rb"))
+	local s = f:read "*a"
+	f:close()
+	return s
+end
+
+local function all_docs()
+	local parts = { read "README.md" }
+	local p = io.popen "ls docs/*.md"
+	for name in p:lines() do
+		parts[#parts + 1] = read(name)
+	end
+	p:close()
+	return table.concat(parts, "\n")
+end
+
+describe("documentation", function()
+	local docs = all_docs()
+
+	it("lists every diagnostic and error code the C sources can produce", function()
+		local p = io.popen "ls src/pure/*.c src/lua/*.c src/dns/*.c src/net/*.c 2>/dev/null"
+		local missing = {}
+		for file in p:lines() do
+			for code in read(file):gmatch '"([A-Z][A-Z0-9_][A-Z0-9_]+)"' do
+				if not docs:find("%f[%w_]" .. code .. "%f[^%w_]") then
+					missing[#missing + 1] = code .. " (" .. file .. ")"
+				end
+			end
+		end
+		p:close()
+		assert.same({}, missing)
+	end)
+
+	it("describes every exported function", function()
+		local missing = {}
+		for name, v in pairs(mtasts) do
+			if type(v) == "function" and not docs:find("mtasts." .. name, 1, true) then
+				missing[#missing + 1] = name
+			end
+		end
+		table.sort(missing)
+		assert.same({}, missing)
+	end)
+end)
