@@ -1,4 +1,4 @@
--- mx2 speaks only TLS 1.0 (RFC 8461 §3.? senders need TLS 1.2+, so enforcing senders skip it).
+-- MX problem: mx2 (covered by the enforce policy) speaks only TLS 1.0 (RFC 8996; enforcing senders need TLS 1.2+); mx1 is fine.
 return {
   domain = "mx-tls10.test",
   base = "enforce-ok",

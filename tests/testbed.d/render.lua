@@ -571,22 +571,38 @@ plan[#plan + 1] = "sig\t" .. SIG_OK[1] .. "\t" .. SIG_OK[2] .. "\t" .. SIG_EXPIR
 files_out[STATE .. "/plan"] = table.concat(plan, "\n") .. "\n"
 
 ------------------------------------------------------------------------------ output: nsd
+-- Three nsd instances, so that every delegation is a real referral: the root server knows only
+-- ".", the test. server only "test.", and the third serves every scenario zone on the scenario's
+-- own nameserver addresses.
 do
-  local t = { "server:", "\tserver-count: 1", "\tport: 53", "\tdatabase: \"\"",
-    "\tusername: \"\"", "\tchroot: \"\"", "\tzonesdir: \"" .. STATE .. "/dns\"",
-    "\tpidfile: \"" .. STATE .. "/nsd/nsd.pid\"", "\tlogfile: \"" .. STATE .. "/nsd/nsd.log\"",
-    "\txfrdfile: \"" .. STATE .. "/nsd/xfrd.state\"", "\tzonelistfile: \"" .. STATE .. "/nsd/zone.list\"",
-    "\txfrdir: \"" .. STATE .. "/nsd\"", "\tverbosity: 1", "\thide-version: yes", "\tdo-ip6: no",
-    "\treuseport: no", "\tzonefiles-check: yes", "\trefuse-any: yes" }
-  for _, a in ipairs(nsd_addrs) do t[#t + 1] = "\tip-address: " .. a end
-  t[#t + 1] = "remote-control:\n\tcontrol-enable: no"
-  for _, z in ipairs(zones) do
-    if z.mode ~= "lame" then
+  dir(STATE .. "/nsd")
+  local function conf(inst, addrs, zlist)
+    local d = STATE .. "/nsd/" .. inst
+    dir(d)
+    local t = { "server:", "\tserver-count: 1", "\tport: 53", "\tdatabase: \"\"",
+      "\tusername: \"\"", "\tchroot: \"\"", "\tzonesdir: \"" .. STATE .. "/dns\"",
+      "\tpidfile: \"" .. d .. "/nsd.pid\"", "\tlogfile: \"" .. d .. "/nsd.log\"",
+      "\txfrdfile: \"" .. d .. "/xfrd.state\"", "\tzonelistfile: \"" .. d .. "/zone.list\"",
+      "\txfrdir: \"" .. d .. "\"", "\tverbosity: 1", "\thide-version: yes", "\tdo-ip6: no",
+      "\tzonefiles-check: yes", "\trefuse-any: yes" }
+    for _, a in ipairs(addrs) do t[#t + 1] = "\tip-address: " .. a end
+    t[#t + 1] = "remote-control:\n\tcontrol-enable: no"
+    for _, z in ipairs(zlist) do
       t[#t + 1] = ("zone:\n\tname: \"%s\"\n\tzonefile: \"%s.served\""):format(z.name, z.file)
     end
+    files_out[STATE .. "/nsd-" .. inst .. ".conf"] = table.concat(t, "\n") .. "\n"
   end
-  dir(STATE .. "/nsd")
-  files_out[STATE .. "/nsd.conf"] = table.concat(t, "\n") .. "\n"
+  local root, tld, rest = {}, {}, {}
+  for _, z in ipairs(zones) do
+    if z.name == "." then root[#root + 1] = z
+    elseif z.name == "test" then tld[#tld + 1] = z
+    elseif z.mode ~= "lame" then rest[#rest + 1] = z end
+  end
+  local scen_addrs = {}
+  for i = 3, #nsd_addrs do scen_addrs[#scen_addrs + 1] = nsd_addrs[i] end
+  conf("root", { ROOT_NS.addr }, root)
+  conf("tld", { TLD_NS.addr }, tld)
+  conf("zones", scen_addrs, rest)
 end
 
 ------------------------------------------------------------------------------ output: resolvers

@@ -1,0 +1,8 @@
+-- Dangling delegation: `mta-sts` is a CNAME to a name that does not exist.
+return {
+  domain = "dangling-cname.test",
+  base = "enforce-ok",
+  dns = { ["mta-sts"] = { CNAME = "mta-sts.gone.dangling-cname.test." } },
+  https = false,
+  expect = { ["mta-sts"] = { "sts.policy.unreachable" } },
+}

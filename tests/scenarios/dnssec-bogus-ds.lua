@@ -1,0 +1,7 @@
+-- DNSSEC: the DS in test. matches no key of the zone: bogus.
+return {
+  domain = "dnssec-bogus-ds.test",
+  base = "enforce-ok",
+  signed = "bogus-ds",
+  expect = { ["mta-sts"] = { "sts.dnssec.bogus" } },
+}

@@ -1,0 +1,7 @@
+-- DNSSEC: an unsigned zone with no DS in test. (insecure), otherwise correct.
+return {
+  domain = "dnssec-insecure.test",
+  base = "enforce-ok",
+  signed = false,
+  expect = { ["mta-sts"] = {} },
+}
