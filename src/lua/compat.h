@@ -17,4 +17,19 @@ void *luaL_testudata(lua_State *L, int ud, const char *tname);
 #endif
 #endif
 
+/* One user value per userdata (a table), for the resolver and its queries. */
+#if LUA_VERSION_NUM >= 504
+#define mts_newuserdata(L, sz) lua_newuserdatauv(L, (sz), 1)
+#define mts_getuservalue(L, i) ((void)lua_getiuservalue(L, (i), 1))
+#define mts_setuservalue(L, i) ((void)lua_setiuservalue(L, (i), 1))
+#elif LUA_VERSION_NUM >= 502
+#define mts_newuserdata(L, sz) lua_newuserdata(L, (sz))
+#define mts_getuservalue(L, i) ((void)lua_getuservalue(L, (i)))
+#define mts_setuservalue(L, i) lua_setuservalue(L, (i))
+#else
+#define mts_newuserdata(L, sz) lua_newuserdata(L, (sz))
+#define mts_getuservalue(L, i) lua_getfenv(L, (i))
+#define mts_setuservalue(L, i) ((void)lua_setfenv(L, (i)))
+#endif
+
 #endif

@@ -31,5 +31,6 @@ void mts_open_policy(lua_State *L);
 void mts_open_record(lua_State *L);
 void mts_open_mx(lua_State *L);
 void mts_open_names(lua_State *L);
+void mts_open_resolver(lua_State *L); /* lresolver.c */
 
 #endif
