@@ -34,25 +34,6 @@ const char *mts_mode_name(enum mts_mode m)
 #define ERR(ps, code, ...) mts_diag_add(&(ps)->p->diags, (ps)->line, MTS_SEV_ERROR, code, __VA_ARGS__)
 #define WARN(ps, code, ...) mts_diag_add(&(ps)->p->diags, (ps)->line, MTS_SEV_WARNING, code, __VA_ARGS__)
 
-/* Grows an array that starts in inline storage. */
-static int grow(void **items, size_t *cap, const void *inline_items, size_t size)
-{
-	size_t ncap = *cap * 2;
-	void *n;
-	if (*items == inline_items) {
-		n = malloc(ncap * size);
-		if (n != NULL)
-			memcpy(n, *items, *cap * size);
-	} else {
-		n = realloc(*items, ncap * size);
-	}
-	if (n == NULL)
-		return -1;
-	*items = n;
-	*cap = ncap;
-	return 0;
-}
-
 /* ---- duplicate detection for mx: linear while small, hashed when large ---- */
 
 #define MX_LINEAR_MAX 16
@@ -110,10 +91,10 @@ static size_t mx_find(struct parser *ps, struct mts_span s)
 static int mx_add(struct parser *ps, struct mts_span s)
 {
 	struct mts_policy *p = ps->p;
-	if (p->mx_count == p->mx_cap &&
-	    grow((void **)&p->mx, &p->mx_cap, p->mx_inline, sizeof *p->mx) != 0)
+	struct mts_span *slot = mts_array_push((void **)&p->mx, &p->mx_count, &p->mx_cap, p->mx_inline, sizeof *p->mx);
+	if (slot == NULL)
 		return -1;
-	p->mx[p->mx_count++] = s;
+	*slot = s;
 	if (p->mx_count > MX_LINEAR_MAX) {
 		if (ps->mx_index == NULL || p->mx_count * 2 > ps->mx_index_cap)
 			return mx_index_rebuild(ps, ps->mx_index_cap ? ps->mx_index_cap * 2 : 64);
@@ -237,6 +218,7 @@ static void field_mx(struct parser *ps, const char *v, size_t n)
 static void field_extension(struct parser *ps, const char *k, size_t kn, const char *v, size_t n)
 {
 	struct mts_policy *p = ps->p;
+	struct mts_ext *e;
 	const char *typo = mts_policy_key_typo(k, kn);
 	char ex[64];
 
@@ -249,16 +231,15 @@ static void field_extension(struct parser *ps, const char *k, size_t kn, const c
 		mts_excerpt(ex, sizeof ex, k, kn);
 		WARN(ps, "EMPTY_VALUE", "line %u: '%s' has no value", ps->line, ex);
 	}
-	if (p->ext_count == p->ext_cap &&
-	    grow((void **)&p->ext, &p->ext_cap, p->ext_inline, sizeof *p->ext) != 0) {
+	e = mts_array_push((void **)&p->ext, &p->ext_count, &p->ext_cap, p->ext_inline, sizeof *p->ext);
+	if (e == NULL) {
 		p->diags.oom = 1;
 		return;
 	}
-	p->ext[p->ext_count].name.ptr = k;
-	p->ext[p->ext_count].name.len = kn;
-	p->ext[p->ext_count].value.ptr = v;
-	p->ext[p->ext_count].value.len = n;
-	p->ext_count++;
+	e->name.ptr = k;
+	e->name.len = kn;
+	e->value.ptr = v;
+	e->value.len = n;
 }
 
 /* The first of a required single-valued key counts; a repeat is a warning. */

@@ -1,5 +1,6 @@
 #include "text.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int mts_caseeq(const char *a, size_t alen, const char *b, size_t blen)
@@ -59,4 +60,19 @@ int mts_is_ext_name(const char *s, size_t n)
 			return 0;
 	}
 	return 1;
+}
+
+void *mts_array_push(void **items, size_t *count, size_t *cap, const void *inline_items, size_t size)
+{
+	if (*count == *cap) {
+		size_t ncap = *cap * 2;
+		void *n = *items == inline_items ? malloc(ncap * size) : realloc(*items, ncap * size);
+		if (n == NULL)
+			return NULL;
+		if (*items == inline_items)
+			memcpy(n, *items, *count * size);
+		*items = n;
+		*cap = ncap;
+	}
+	return (char *)*items + (*count)++ * size;
 }

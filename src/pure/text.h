@@ -35,4 +35,8 @@ size_t mts_utf8_seq(const unsigned char *s, size_t n);
  * (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".") */
 int mts_is_ext_name(const char *s, size_t n);
 
+/* Appends one element to an array that starts in inline storage (so small
+ * inputs never allocate). Returns the new slot, or NULL when out of memory. */
+void *mts_array_push(void **items, size_t *count, size_t *cap, const void *inline_items, size_t size);
+
 #endif
