@@ -10,4 +10,7 @@ for name, value in pairs(core) do
 	mtasts[name] = value
 end
 
+-- The policy decision of an RFC 8461 sender (pure Lua, no I/O).
+mtasts.sts_state = require "mtasts.sts_state"
+
 return mtasts
