@@ -627,11 +627,14 @@ static int l_q_result(lua_State *L)
 	case Q_DONE:
 		break;
 	}
+	lua_settop(L, 1);
 	mts_getuservalue(L, 1);
 	lua_getfield(L, 2, "answer");
+	if (!lua_isnil(L, 3))
+		return 1;
 	lua_getfield(L, 2, "message");
 	lua_getfield(L, 2, "code");
-	return lua_isnil(L, 3) ? 3 : 1;
+	return 3;
 }
 
 /***
