@@ -17,6 +17,7 @@ MTS_EXPORT int luaopen_mtasts_core(lua_State *L)
 	mts_open_record(L);
 	mts_open_mx(L);
 	mts_open_names(L);
+	mts_open_poll(L);
 	mts_open_resolver(L);
 	lua_pushliteral(L, MTS_VERSION);
 	lua_setfield(L, -2, "_VERSION");

@@ -31,6 +31,7 @@ void mts_open_policy(lua_State *L);
 void mts_open_record(lua_State *L);
 void mts_open_mx(lua_State *L);
 void mts_open_names(lua_State *L);
+void mts_open_poll(lua_State *L);
 void mts_open_resolver(lua_State *L); /* lresolver.c */
 
 #endif
