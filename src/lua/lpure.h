@@ -34,4 +34,9 @@ void mts_open_names(lua_State *L);
 void mts_open_poll(lua_State *L);
 void mts_open_resolver(lua_State *L); /* lresolver.c */
 
+/* lresolver.c: the C resolver of the mtasts.resolver at idx (raises if it
+ * is not one), NULL once closed. For the fetcher binding. */
+struct mts_resolver;
+struct mts_resolver *mts_lua_toresolver(lua_State *L, int idx);
+
 #endif

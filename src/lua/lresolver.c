@@ -878,3 +878,11 @@ void mts_open_resolver(lua_State *L)
 	lua_pushcfunction(L, l_resolver);
 	lua_setfield(L, -2, "resolver");
 }
+
+/* For other bindings (the HTTPS fetcher): the C resolver behind the
+ * mtasts.resolver at idx, or NULL once it is closed; raises if idx is not
+ * an mtasts.resolver. */
+struct mts_resolver *mts_lua_toresolver(lua_State *L, int idx)
+{
+	return checkres(L, idx)->r;
+}
