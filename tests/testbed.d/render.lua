@@ -443,7 +443,7 @@ local function build(inst)
   for _, r in ipairs(rr) do
     lines[#lines + 1] = ("%s\t%s\t%s"):format(r[1], r[2], r[3])
   end
-  return table.concat(lines, "\n") .. "\n", corrupt, by_rel
+  return table.concat(lines, "\n") .. "\n", corrupt, by_rel, rr
 end
 
 -- the scenarios themselves
@@ -463,7 +463,7 @@ for _, name in ipairs(order) do
   local D = to_ascii(s.domain)
   if not D:match("%.test$") then die("%s: domain %s is not under test.", raw[name].path, D) end
   local inst = { name = name, s = eff, domain = D, k = k, path = raw[name].path }
-  local body, corrupt, by_rel = build(inst)
+  local body, corrupt, by_rel, rr = build(inst)
   local p4 = block(k)
   local ns = p4 .. "1"
   local z = { name = D, file = D, parent = "test", mode = s.signed, corrupt = corrupt }
@@ -482,7 +482,15 @@ for _, name in ipairs(order) do
     signed = s.signed, ns = ns, switched = state2 or false,
     https = (eff.https and (type(eff.https) == "table" and (eff.https.variant or "valid") or "valid")) or false,
     policy = eff.policy and subst(eff.policy, { domain = D, tlsa_refs = {} }) or false,
-    hosts = by_rel, expect = state2 and merge(expect, sw.expect) or expect,
+    hosts = by_rel, records = (function()
+      local out = {}
+      for _, r in ipairs(rr) do
+        out[#out + 1] = { owner = r[1], type = r[2], data = r[3] }
+      end
+      return out
+    end)(),
+    bogus = #corrupt > 0 and corrupt or nil,
+    expect = state2 and merge(expect, sw.expect) or expect,
     expect_base = expect,
     switch = sw and { expect = merge(expect, sw.expect) } or nil,
   }
@@ -811,9 +819,9 @@ do
         local v = h.smtp.variant
         local name = h.scenario == "clone" and (h.rel .. ".clones.test") or h.fqdn
         if v == "reject554" then
-          m[#m + 1] = ("%s:25 inet n - n - 20 spawn user=nobody argv=/bin/sh %s/reject.sh %s"):format(addr, PF, name)
+          m[#m + 1] = ("%s:25 inet n n n - 20 spawn user=nobody argv=/bin/bash %s/reject.sh %s"):format(addr, PF, name)
         elseif v == "stall" then
-          m[#m + 1] = ("%s:25 inet n - n - 20 spawn user=nobody argv=/bin/sleep 60"):format(addr)
+          m[#m + 1] = ("%s:25 inet n n n - 20 spawn user=nobody argv=/bin/sleep 60"):format(addr)
         else
           local o = { ("%s:25 inet n - n - - smtpd -o myhostname=%s"):format(addr, name) }
           if h.cert then
