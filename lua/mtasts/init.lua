@@ -13,4 +13,7 @@ end
 -- The policy decision of an RFC 8461 sender (pure Lua, no I/O).
 mtasts.sts_state = require "mtasts.sts_state"
 
+-- The reference self-check (lua/mtasts/selfcheck.lua).
+mtasts.selfcheck = require("mtasts.selfcheck").selfcheck
+
 return mtasts

@@ -1,0 +1,54 @@
+--- The DNSSEC check: is the domain's zone, and each MX host's, signed and
+-- validating? (DANE needs it; a bogus zone makes mail undeliverable for
+-- validating senders.) Finding ids: dnssec.*.
+local F = require "mtasts.findings"
+
+local check = { name = "dnssec" }
+
+--- The DNSSEC status of a name as a resolver proves it (SOA: present at
+-- every zone apex, and a proven NODATA below it).
+local function status_of(ctx, name)
+	local soa, msg, code = ctx:query(name, "SOA")
+	if not soa then
+		return nil, ("%s (%s)"):format(msg, code)
+	end
+	return soa.dnssec, soa.why_bogus
+end
+
+function check.run(ctx, domain)
+	local out = {}
+	local function add(id, message, extra)
+		out[#out + 1] = F.new(id, message, extra)
+	end
+	local st, why = status_of(ctx, domain)
+	if not st then
+		add("dnssec.domain.lookup_failed", ("the DNS of %s does not answer: %s"):format(domain, why))
+		return out
+	elseif st == "secure" then
+		add("dnssec.domain.secure", domain .. " is DNSSEC-signed and validates")
+	elseif st == "bogus" then
+		add("dnssec.domain.bogus", ("%s fails DNSSEC validation: validating resolvers answer SERVFAIL, so mail cannot be delivered")
+			:format(domain), { evidence = why })
+		return out
+	elseif st == "insecure" then
+		add("dnssec.domain.insecure", ("%s is not DNSSEC-signed (no chain of trust): its MX records can be forged and DANE cannot be used")
+			:format(domain), { fix = "sign the zone and publish its DS record at the parent" })
+	end
+	local mx = ctx:query(domain, "MX")
+	for _, r in ipairs(mx and mx.records or {}) do
+		local host = r.exchange
+		if host ~= "." then
+			local hst, hwhy = status_of(ctx, host)
+			if hst == "secure" then
+				add("dnssec.mx.secure", ("MX host %s is DNSSEC-signed"):format(host))
+			elseif hst == "bogus" then
+				add("dnssec.mx.bogus", ("MX host %s fails DNSSEC validation"):format(host), { evidence = hwhy })
+			elseif hst == "insecure" then
+				add("dnssec.mx.insecure", ("MX host %s is not DNSSEC-signed: DANE cannot protect it"):format(host))
+			end
+		end
+	end
+	return out
+end
+
+return check

@@ -1,0 +1,299 @@
+--- The MTA-STS check (RFC 8461): the _mta-sts TXT record and the policy file
+-- together, compared with the real MX records and the MX hosts' TLS, the way
+-- an enforcing sender sees them. Finding ids: sts.* (docs/findings.md).
+local core = require "mtasts.core"
+local F = require "mtasts.findings"
+local policy_text = require "mtasts.policy_text"
+
+local check = { name = "mta-sts" }
+
+local DAY = 86400
+local TESTING_LONG = 28 * DAY
+local EXPIRING_DAYS = 14
+
+-- Fetch codes (docs/fetch.md) by the finding they give.
+local UNREACHABLE = { DNS_NXDOMAIN = true, DNS_NODATA = true, DNS_SERVFAIL = true, DNS_TIMEOUT = true,
+	BAD_NAME = true, CONNECT = true, HTTP_TIMEOUT = true, HTTP_STATUS = true }
+local CERTIFICATE = { TLS_HANDSHAKE = true, TLS_VERIFY = true, TLS_HOSTNAME = true, TLS_EXPIRED = true }
+local SINGLE = { HTTP_REDIRECT = "sts.policy.redirect", CONTENT_TYPE = "sts.policy.content_type",
+	TOO_LARGE = "sts.policy.too_large", DNS_BOGUS = "sts.dnssec.bogus" }
+
+--- The date an id like "20240101T000000" was made, as epoch seconds, or nil.
+local function id_date(id)
+	local y, m, d = id:match "^(%d%d%d%d)(%d%d)(%d%d)"
+	y, m, d = tonumber(y), tonumber(m), tonumber(d)
+	if y and y >= 2000 and y <= 2100 and m >= 1 and m <= 12 and d >= 1 and d <= 31 then
+		return os.time { year = y, month = m, day = d, hour = 12 }
+	end
+end
+
+local function days(seconds)
+	return math.floor(seconds / DAY)
+end
+
+--- The MX host names of a domain: from the MX answer, or the domain itself
+-- for an implicit MX (RFC 5321 §5.1). nil when it cannot be known.
+local function mx_hosts(ctx, domain)
+	local mx, msg = ctx:query(domain, "MX")
+	if not mx or mx.dnssec == "bogus" then
+		return nil, msg or "the MX answer is DNSSEC-bogus"
+	end
+	local hosts = {}
+	for _, r in ipairs(mx.records) do
+		if r.exchange ~= "." then
+			hosts[#hosts + 1] = { host = r.exchange:lower(), preference = r.preference }
+		end
+	end
+	table.sort(hosts, function(a, b)
+		return a.preference < b.preference or (a.preference == b.preference and a.host < b.host)
+	end)
+	if #mx.records == 0 and not mx.nxdomain then
+		hosts[1] = { host = domain, preference = 0, implicit = true }
+	end
+	return hosts, nil, mx.dnssec
+end
+
+--- Why an enforcing sender would skip this MX after probing it, or nil.
+local function probe_problem(results, msg, code)
+	if not results then
+		return ("%s (%s)"):format(msg, code)
+	end
+	local problems = {}
+	for _, r in ipairs(results) do
+		local bad = r.code and not tostring(r.code):match "^DANE_"
+		if not bad and r.tls and (r.tls.pkix_ok == false or r.tls.hostname_ok == false) then
+			bad = true
+		end
+		if bad then
+			problems[#problems + 1] = ("%s: %s"):format(r.ip, r.message or r.code or "certificate not valid")
+		end
+	end
+	if #problems > 0 then
+		return table.concat(problems, "; ")
+	end
+end
+
+--- Step 1: the TXT record. Returns the record (or nil) and whether to go on.
+local function check_record(ctx, domain, add, summary)
+	local name = "_mta-sts." .. domain
+	local txt, msg, code = ctx:query(name, "TXT")
+	if not txt then
+		add("sts.record.lookup_failed", ("looking up %s failed: %s (%s); senders retry later"):format(name, msg, code))
+		return nil, false
+	end
+	if txt.dnssec == "bogus" then
+		add("sts.dnssec.bogus", ("the %s TXT answer failed DNSSEC validation: senders see no policy"):format(name),
+			{ evidence = txt.why_bogus })
+		return nil, false
+	end
+	local texts = {}
+	for i, r in ipairs(txt.records) do
+		texts[i] = r.text
+	end
+	local record, a, rcode = core.select_sts_record(txt.records)
+	if record then
+		add("sts.record.ok", ("%s publishes MTA-STS policy id %s"):format(name, record.id), { evidence = texts })
+		return record, true
+	end
+	if rcode == "STS_NONE" then
+		add("sts.record.missing", ("no v=STSv1 TXT record at %s: MTA-STS is not deployed"):format(name),
+			{ evidence = texts, fix = ("%s. TXT \"v=STSv1; id=%s\""):format(name, os.date("!%Y%m%dT%H%M%S")) })
+		return nil, false
+	end
+	summary.reason = "senders see no policy: " .. a
+	if rcode == "STS_MULTIPLE" then
+		add("sts.record.multiple", a .. ": senders see no policy", { evidence = texts,
+			fix = "delete all but one v=STSv1 TXT record at " .. name })
+	else
+		add("sts.record.invalid", ("the TXT record at %s is invalid: %s; senders see no policy"):format(name, a),
+			{ evidence = texts, fix = ("%s. TXT \"v=STSv1; id=%s\""):format(name, os.date("!%Y%m%dT%H%M%S")) })
+	end
+	return nil, true
+end
+
+--- Step 2: the policy fetch. Returns the body to parse, or nil.
+local function check_fetch(ctx, domain, add)
+	local url = core.policy_url(domain)
+	local r, msg, code, partial = ctx:fetch(domain)
+	local res = r or partial or { ok = false, code = code, message = msg }
+	if res.ok then
+		local failed = {}
+		for _, a in ipairs(res.addresses or {}) do
+			if a.error then
+				failed[#failed + 1] = ("%s (%s)"):format(a.ip, a.error)
+			end
+		end
+		if #failed > 0 then
+			add("sts.policy.address", ("the policy is served from %s, but not from %s: senders using that address see no policy")
+				:format(tostring(res.connected_ip), table.concat(failed, ", ")), { evidence = res.addresses })
+		end
+		local cert = res.tls and res.tls.cert
+		if cert and cert.days_left and cert.days_left < EXPIRING_DAYS then
+			add("sts.policy.certificate_expiring",
+				("the certificate of mta-sts.%s expires in %d days (%s)"):format(domain, cert.days_left,
+					tostring(cert.not_after)), { evidence = cert, fix = "renew the certificate of mta-sts." .. domain })
+		end
+		add("sts.policy.ok", ("%s is served over valid HTTPS"):format(url))
+		return res.body
+	end
+	local c = res.code or code
+	local evidence = { code = c, message = res.message or msg, status = res.status, location = res.location,
+		addresses = res.addresses, tls = res.tls }
+	if c == "CONNECT" and res.http_status then
+		add("sts.policy.http_only", ("mta-sts.%s answers plain HTTP (status %d) but not HTTPS on port 443: senders see no policy")
+			:format(domain, res.http_status), { evidence = evidence,
+			fix = "serve the policy over HTTPS with a certificate valid for mta-sts." .. domain })
+	elseif UNREACHABLE[c] then
+		add("sts.policy.unreachable", ("the TXT record promises a policy, but %s cannot be fetched: %s; senders see no policy")
+			:format(url, tostring(res.message or msg)), { evidence = evidence,
+			fix = "publish the policy at " .. url .. " (HTTP 200, text/plain)" })
+	elseif CERTIFICATE[c] then
+		add("sts.policy.certificate", ("the certificate of mta-sts.%s is not valid: %s; senders see no policy")
+			:format(domain, tostring(res.message or msg)), { evidence = evidence,
+			fix = "install a certificate from a public CA whose subjectAltName includes mta-sts." .. domain })
+	elseif SINGLE[c] then
+		local id = SINGLE[c]
+		local text = {
+			["sts.policy.redirect"] = ("%s answers HTTP %s with a redirect to %s: senders never follow redirects")
+				:format(url, tostring(res.status), tostring(res.location)),
+			["sts.policy.content_type"] = ("%s is served as '%s', not text/plain: senders may reject it")
+				:format(url, tostring(res.content_type)),
+			["sts.policy.too_large"] = ("%s is larger than 64 KB: senders refuse it"):format(url),
+			["sts.dnssec.bogus"] = ("the address of mta-sts.%s failed DNSSEC validation: senders see no policy")
+				:format(domain),
+		}
+		add(id, text[id], { evidence = evidence })
+		if c == "CONTENT_TYPE" then
+			return res.body -- still worth checking what it says
+		end
+	else
+		add("sts.policy.unreachable", ("%s cannot be fetched: %s (%s)"):format(url, tostring(res.message or msg),
+			tostring(c)), { evidence = evidence })
+	end
+	return nil
+end
+
+--- Step 4: the MX records against the policy, and the covered hosts' TLS.
+local function check_mx(ctx, domain, policy, add, summary)
+	local hosts, err, mx_dnssec = mx_hosts(ctx, domain)
+	if not hosts then
+		summary.reason = summary.reason or ("the MX records could not be compared: " .. err)
+		return
+	end
+	local enforce = policy.mode == "enforce"
+	local uncovered = {}
+	for _, h in ipairs(hosts) do
+		local pattern = core.mx_matches(policy, h.host)
+		local entry = { host = h.host, preference = h.preference, covered_by = pattern or nil }
+		summary.mx[#summary.mx + 1] = entry
+		if not pattern then
+			uncovered[#uncovered + 1] = h.host
+			entry.sender = enforce and "skip" or "deliver"
+			entry.reason = "no policy mx pattern matches it"
+		else
+			local problem = probe_problem(ctx:probe(h.host, mx_dnssec))
+			entry.sender = (problem and enforce) and "skip" or "deliver"
+			entry.reason = problem
+			if problem then
+				add("sts.mx.certificate", ("%s (covered by %s) fails TLS as an enforcing sender checks it: %s")
+					:format(h.host, pattern, problem), { evidence = { host = h.host },
+					fix = "give " .. h.host .. " STARTTLS with a certificate from a public CA valid for its name" })
+			end
+		end
+	end
+	local fix = policy_text.with_mx(policy, hosts)
+	for _, host in ipairs(uncovered) do
+		if enforce then
+			add("sts.mx.uncovered", ("MX %s matches no mx line of the policy: enforcing senders will not deliver to it")
+				:format(host), { fix = fix })
+		else
+			add("sts.mx.uncovered_testing", ("MX %s matches no mx line of the policy: reported through TLS-RPT, delivered anyway")
+				:format(host), { fix = fix })
+		end
+	end
+	for _, pattern in ipairs(policy.mx) do
+		local used = false
+		for _, h in ipairs(hosts) do
+			used = used or core.mx_matches(pattern, h.host) ~= false
+		end
+		if not used then
+			add("sts.mx.stale", ("the policy's mx: %s matches no MX record of %s"):format(pattern, domain), { fix = fix })
+		end
+	end
+	if #uncovered == 0 and #hosts > 0 then
+		add("sts.mx.ok", ("every MX of %s is covered by the policy"):format(domain))
+	end
+end
+
+--- Step 3: what the policy says.
+local function check_policy_fields(policy, record, state, now, add)
+	if policy.mode == "enforce" then
+		add("sts.mode.enforce", "mode: enforce — senders refuse to deliver without valid TLS")
+	elseif policy.mode == "testing" then
+		local since = state.testing_since or (record and id_date(record.id))
+		if since and now - since > TESTING_LONG then
+			add("sts.mode.testing_long", ("mode: testing since about %s (%d days): switch to enforce when TLS-RPT reports are clean")
+				:format(os.date("!%Y-%m-%d", since), days(now - since)), { fix = "mode: enforce (and a new id)" })
+		else
+			add("sts.mode.testing", "mode: testing — failures are only reported" ..
+				(since and (" (since " .. os.date("!%Y-%m-%d", since) .. ")") or ""))
+		end
+	else
+		add("sts.mode.none", "mode: none — senders treat the domain as having no MTA-STS policy")
+	end
+	if policy.max_age < DAY then
+		add("sts.max_age.low", ("max_age %d is under a day: a policy should be cached for weeks"):format(policy.max_age),
+			{ fix = "max_age: 604800" })
+	else
+		add("sts.max_age.ok", ("max_age %d (%d days)"):format(policy.max_age, days(policy.max_age)))
+	end
+end
+
+function check.run(ctx, domain, opts)
+	local out = {}
+	local now = opts.now or os.time()
+	local state = opts.state or {}
+	local summary = { mx = {} }
+	local function add(id, message, extra)
+		out[#out + 1] = F.new(id, message, extra)
+	end
+
+	local record, go_on = check_record(ctx, domain, add, summary)
+	summary.id = record and record.id
+	if not go_on then
+		summary.state = "no-policy"
+		return out, summary
+	end
+	local body = check_fetch(ctx, domain, add)
+	if not body then
+		summary.state = "no-policy"
+		return out, summary
+	end
+	local policy, perr, _, diags = core.parse_policy(body)
+	if not policy then
+		add("sts.policy.invalid", "the policy file is invalid: " .. perr .. "; senders see no policy",
+			{ evidence = diags })
+		summary.state = "no-policy"
+		return out, summary
+	end
+	summary.mode, summary.max_age, summary.policy_mx = policy.mode, policy.max_age, policy.mx
+	summary.state = (record and not summary.reason) and policy.mode or "no-policy"
+
+	-- sts.id.stale: the body changed while the TXT id stayed (needs --state).
+	local canon = policy_text.canonical(policy)
+	if record and state.id == record.id and state.policy and state.policy ~= canon then
+		add("sts.id.stale", ("the policy changed since the last run but the TXT id is still %s: senders keep the old policy")
+			:format(record.id), { evidence = { before = state.policy, now = canon },
+			fix = ("_mta-sts.%s. TXT \"v=STSv1; id=%s\""):format(domain, os.date("!%Y%m%dT%H%M%S", now)) })
+	end
+	check_policy_fields(policy, record, state, now, add)
+	if policy.mode ~= "none" then
+		check_mx(ctx, domain, policy, add, summary)
+	end
+	-- What the next run remembers (the caller saves it with --state).
+	summary.remember = { id = record and record.id, policy = canon,
+		testing_since = policy.mode == "testing" and (state.testing_since or now) or nil }
+	return out, summary
+end
+
+return check

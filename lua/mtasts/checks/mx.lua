@@ -1,0 +1,136 @@
+--- The MX check: the domain's MX records (RFC 5321 §5.1, RFC 7505 null MX,
+-- RFC 2181 §10.3) and each MX host probed with STARTTLS: TLS version,
+-- certificate, DANE (RFC 7672). Finding ids: mx.*.
+local F = require "mtasts.findings"
+
+local check = { name = "mx" }
+
+local UNREACHABLE = { CONNECT = true, TIMEOUT = true }
+local CERT = { TLS_VERIFY = true, TLS_HOSTNAME = true, TLS_EXPIRED = true }
+
+local function looks_like_ip(host)
+	return host:match "^%d+%.%d+%.%d+%.%d+$" or host:find(":", 1, true) or host:match "^%[.*%]$"
+end
+
+--- Findings for one probed address of host.
+local function probe_findings(add, host, r)
+	local where = ("%s (%s)"):format(host, r.ip)
+	local code = r.code
+	if UNREACHABLE[code] then
+		add("mx.unreachable", ("%s does not answer on port 25: %s"):format(where, tostring(r.message)))
+		return
+	elseif code == "SMTP_REJECT" then
+		add("mx.rejects", ("%s refuses connections: %s"):format(where, tostring(r.banner or r.message)))
+		return
+	elseif code == "SMTP_PROTOCOL" then
+		add("mx.protocol", ("%s does not speak SMTP properly: %s"):format(where, tostring(r.message)))
+		return
+	elseif code == "NO_STARTTLS" then
+		add("mx.starttls.missing", ("%s does not offer STARTTLS: mail to it travels in clear text"):format(where),
+			{ fix = "enable STARTTLS on " .. host })
+		return
+	elseif code == "TLS_HANDSHAKE" then
+		add("mx.starttls.failed", ("%s offers STARTTLS but the TLS handshake fails: %s"):format(where, tostring(r.message)))
+		return
+	elseif code == "TLS_OLD" then
+		add("mx.tls.old", ("%s only speaks %s: senders require TLS 1.2 or newer"):format(where,
+			tostring(r.tls and r.tls.version)), { fix = "enable TLS 1.2 and 1.3 on " .. host })
+		return
+	end
+	add("mx.starttls.ok", ("%s offers STARTTLS (%s)"):format(where, tostring(r.tls and r.tls.version)))
+	local tls = r.tls or {}
+	if CERT[code] or tls.pkix_ok == false or tls.hostname_ok == false then
+		add("mx.certificate.invalid", ("the certificate of %s is not valid for %s: %s"):format(where, host,
+			tostring(tls.verify_error or r.message)), { evidence = tls.cert,
+			fix = "install a certificate from a public CA whose subjectAltName includes " .. host })
+	else
+		add("mx.certificate.ok", ("the certificate of %s is valid for %s"):format(where, host))
+	end
+	local dane = r.dane or {}
+	if code == "DANE_BOGUS" then
+		add("mx.dane.bogus", ("the TLSA records of %s cannot be validated: DANE senders defer mail to it (%s)")
+			:format(host, tostring(dane.reason or r.message)))
+	elseif code == "DANE_MISMATCH" then
+		add("mx.dane.mismatch", ("%s presents a certificate that matches none of its TLSA records: DANE senders will not deliver")
+			:format(where), { evidence = dane.tlsa, fix = "publish TLSA records for the current key (and the next)" })
+	elseif dane.usable and dane.ok then
+		add("mx.dane.ok", ("%s matches its DNSSEC-signed TLSA records"):format(where))
+	elseif dane.tlsa and #dane.tlsa > 0 then
+		add("mx.dane.unusable", ("%s publishes TLSA records that senders cannot use: %s"):format(host,
+			tostring(dane.reason)))
+	else
+		add("mx.dane.none", ("%s has no TLSA records (no DANE)"):format(host))
+	end
+end
+
+function check.run(ctx, domain)
+	local out = {}
+	local function add(id, message, extra)
+		out[#out + 1] = F.new(id, message, extra)
+	end
+	local mx, msg, code = ctx:query(domain, "MX")
+	if not mx or mx.dnssec == "bogus" then
+		add("mx.lookup_failed", ("the MX records of %s cannot be looked up: %s"):format(domain,
+			mx and "DNSSEC validation failed" or (msg .. " (" .. code .. ")")))
+		return out
+	end
+	local hosts = {}
+	local null = false
+	for _, r in ipairs(mx.records) do
+		if r.exchange == "." then
+			null = true
+		else
+			hosts[#hosts + 1] = r
+		end
+	end
+	if null and #hosts == 0 and #mx.records == 1 and mx.records[1].preference == 0 then
+		add("mx.null", domain .. " publishes a null MX: it accepts no mail (RFC 7505)")
+		return out
+	elseif null then
+		add("mx.null_mixed", domain .. " mixes a null MX with other MX records", {
+			fix = "publish either only '0 .' or only real MX hosts" })
+	end
+	if #mx.records == 0 then
+		local a = ctx:query(domain, "A")
+		local aaaa = ctx:query(domain, "AAAA")
+		if (a and #a.records > 0) or (aaaa and #aaaa.records > 0) then
+			add("mx.implicit", ("%s has no MX records: senders fall back to its address records (implicit MX)")
+				:format(domain), { fix = ("%s. MX 10 mail.%s. (or '0 .' if it takes no mail)"):format(domain, domain) })
+			hosts[1] = { exchange = domain, preference = 0 }
+		else
+			add("mx.none", domain .. " has no MX and no address records: mail to it cannot be delivered")
+			return out
+		end
+	end
+	for _, r in ipairs(hosts) do
+		local host = r.exchange
+		if looks_like_ip(host) then
+			add("mx.ip_literal", ("MX %s is an IP address: an MX must name a host"):format(host))
+		else
+			local a = ctx:query(host, "A")
+			local aaaa = ctx:query(host, "AAAA")
+			local canon = (a and a.canonname) or (aaaa and aaaa.canonname)
+			if canon and canon:lower() ~= host:lower() then
+				add("mx.cname", ("MX %s is an alias (CNAME) of %s: an MX must name the host itself"):format(host, canon))
+			end
+			if not ((a and #a.records > 0) or (aaaa and #aaaa.records > 0)) then
+				add("mx.no_address", ("MX %s has no address (A/AAAA) records"):format(host))
+			else
+				local results, pmsg, pcode = ctx:probe(host, mx.dnssec)
+				if not results then
+					add("mx.unreachable", ("MX %s cannot be probed: %s (%s)"):format(host, pmsg, pcode))
+				else
+					for _, res in ipairs(results) do
+						probe_findings(add, host, res)
+					end
+				end
+			end
+		end
+	end
+	if #hosts > 0 then
+		add("mx.ok", ("%s has %d MX host(s)"):format(domain, #hosts))
+	end
+	return out
+end
+
+return check

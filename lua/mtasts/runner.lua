@@ -1,0 +1,68 @@
+--- Runs checks as coroutines over one shared context: each check of each
+-- domain is a coroutine; when its answers arrive it is resumed. A domain's
+-- checks that are still waiting at its deadline are given up.
+local findings = require "mtasts.findings"
+
+local runner = {}
+
+local function now()
+	return os.time() -- deadlines are whole seconds (the default is 60 s)
+end
+
+--- jobs: array of { domain = …, check = { name, run }, opts = …, deadline = epoch seconds,
+-- done = function(job, findings_or_nil, err, summary) }: a check's run returns
+-- findings and optionally a summary. Returns when every job is done.
+function runner.run(ctx, jobs)
+	local live = {}
+	local function finish(job, ok, result, summary)
+		live[job.co] = nil
+		if ok then
+			job.done(job, result or {}, nil, summary)
+		else
+			job.done(job, nil, result)
+		end
+	end
+	local function resume(job)
+		local ok, result, summary = coroutine.resume(job.co)
+		if not ok then
+			finish(job, false, debug.traceback(job.co, tostring(result)))
+		elseif coroutine.status(job.co) == "dead" then
+			finish(job, true, result, summary)
+		end
+	end
+	local by_co = {}
+	for _, job in ipairs(jobs) do
+		job.co = coroutine.create(function()
+			return job.check.run(ctx, job.domain, job.opts or {})
+		end)
+		by_co[job.co] = job
+		live[job.co] = job
+	end
+	for _, job in ipairs(jobs) do
+		resume(job)
+	end
+	while next(live) do
+		local t = now()
+		local soonest
+		for _, job in pairs(live) do
+			if job.deadline <= t then
+				finish(job, true, { findings.new("check.timeout",
+					("the %s check did not finish within its time limit"):format(job.check.name),
+					{ check = job.check.name }) })
+			elseif not soonest or job.deadline < soonest then
+				soonest = job.deadline
+			end
+		end
+		if next(live) then
+			ctx:pump(math.max(0, math.min(1, soonest - t)))
+			for _, co in ipairs(ctx:take_ready()) do
+				local job = by_co[co]
+				if job and live[co] and coroutine.status(co) == "suspended" then
+					resume(job)
+				end
+			end
+		end
+	end
+end
+
+return runner

@@ -1,0 +1,160 @@
+--- The reference self-check: every check of a domain, run concurrently over
+-- one resolver, fetcher and prober, gathered into one report. Read it as the
+-- example of composing checks; examples/custom-check.lua adds one of its own.
+local F = require "mtasts.findings"
+local context = require "mtasts.context"
+local runner = require "mtasts.runner"
+local state_store = require "mtasts.state"
+
+local selfcheck = {}
+
+-- The checks in report order; `--only` and `opts.checks` pick by name.
+selfcheck.checks = {
+	require "mtasts.checks.mta_sts",
+	require "mtasts.checks.tls_rpt",
+	require "mtasts.checks.dnssec",
+	(require "mtasts.checks.mx"), -- parenthesised: 5.4 require returns two values
+}
+
+local VERDICT = { pass = "pass", info = "pass", warn = "warn", fail = "fail" }
+
+--- Picks checks: nil (all), an array of names, or an array of check tables.
+local function pick(checks)
+	if not checks then
+		return selfcheck.checks
+	end
+	local by_name, list = {}, {}
+	for _, c in ipairs(selfcheck.checks) do
+		by_name[c.name] = c
+	end
+	for _, c in ipairs(checks) do
+		if type(c) == "string" then
+			list[#list + 1] = by_name[c] or error("unknown check '" .. c .. "'", 3)
+		elseif type(c) == "table" and type(c.run) == "function" and type(c.name) == "string" then
+			list[#list + 1] = c
+		else
+			error("a check is a name or a table { name = …, run = function(ctx, domain, opts) … end }", 3)
+		end
+	end
+	return list
+end
+
+local function millis()
+	return os.time() * 1000
+end
+
+--- A fresh report for one domain.
+local function new_report(domain)
+	return { domain = domain, started_at = os.date("!%Y-%m-%dT%H:%M:%SZ"), verdict = "pass",
+		sts = {}, mx = {}, checks = {}, findings = {}, _t0 = millis() }
+end
+
+--- Finishes a report once all its checks are in.
+local function close_report(report, order)
+	local worst = "pass"
+	local rank = { pass = 0, warn = 1, fail = 2, error = 3 }
+	for _, name in ipairs(order) do
+		local c = report.checks[name]
+		for _, f in ipairs(c.findings) do
+			report.findings[#report.findings + 1] = f
+		end
+		local v = c.status == "error" and "error" or VERDICT[c.status]
+		if rank[v] > rank[worst] then
+			worst = v
+		end
+	end
+	F.sort(report.findings)
+	report.verdict = worst
+	report.elapsed_ms = millis() - report._t0
+	report._t0 = nil
+	return report
+end
+
+--- Runs the checks of several domains; calls on_report(report) as each finishes.
+-- opts: checks, config (client.lua table), state (directory), dkim_selectors,
+-- timeout (seconds per domain, default 60), concurrency (domains at once, default 10).
+function selfcheck.run_many(domains, opts, on_report)
+	opts = opts or {}
+	local checks = pick(opts.checks)
+	local ctx = opts.context or context.new(opts.config)
+	local timeout = opts.timeout or 60
+	local concurrency = opts.concurrency or 10
+	local reports, order = {}, {}
+	for _, c in ipairs(checks) do
+		order[#order + 1] = c.name
+	end
+	local next_domain = 1
+
+	local function start(domain)
+		local report = new_report(domain)
+		local remembered = opts.state and state_store.load(opts.state, domain) or {}
+		local left = #checks
+		local jobs = {}
+		for _, c in ipairs(checks) do
+			jobs[#jobs + 1] = {
+				domain = domain, check = c, deadline = os.time() + timeout,
+				opts = { state = remembered, dkim_selectors = opts.dkim_selectors, now = opts.now },
+				done = function(_, found, err, summary)
+					if found then
+						for _, f in ipairs(found) do
+							f.check = f.check or c.name
+						end
+						report.checks[c.name] = { status = F.status(found), findings = F.sort(found) }
+					else
+						local first = tostring(err):match "^[^\n]*"
+						report.checks[c.name] = { status = "error", findings = {
+							F.new("check.crashed", ("the %s check failed: %s"):format(c.name, first),
+								{ check = c.name, evidence = tostring(err) }) } }
+					end
+					if summary and c.name == "mta-sts" then
+						report.sts = { state = summary.state, mode = summary.mode, id = summary.id,
+							max_age = summary.max_age, mx = summary.policy_mx, reason = summary.reason }
+						report.mx = summary.mx
+						if opts.state and summary.remember then
+							state_store.save(opts.state, domain, summary.remember)
+						end
+					end
+					left = left - 1
+					if left == 0 then
+						reports[#reports + 1] = close_report(report, order)
+						if on_report then
+							on_report(report)
+						end
+					end
+				end,
+			}
+		end
+		return jobs
+	end
+
+	-- Domains start in waves of `concurrency`; each wave shares the context.
+	while next_domain <= #domains do
+		local jobs = {}
+		for i = next_domain, math.min(#domains, next_domain + concurrency - 1) do
+			for _, j in ipairs(start(domains[i])) do
+				jobs[#jobs + 1] = j
+			end
+		end
+		next_domain = next_domain + concurrency
+		runner.run(ctx, jobs)
+	end
+	if not opts.context then
+		ctx:close()
+	end
+	return reports
+end
+
+--- mtasts.selfcheck(domain, opts) → report (see docs/selfcheck.md).
+function selfcheck.selfcheck(domain, opts)
+	if type(domain) ~= "string" then
+		error("bad argument #1 to 'selfcheck' (string expected, got " .. type(domain) .. ")", 2)
+	end
+	for k in pairs(opts or {}) do
+		if not ({ checks = 1, config = 1, state = 1, dkim_selectors = 1, timeout = 1, now = 1, context = 1 })[k] then
+			error("selfcheck: unknown option '" .. tostring(k) .. "'", 2)
+		end
+	end
+	return selfcheck.run_many({ domain }, opts)[1]
+end
+
+return selfcheck
