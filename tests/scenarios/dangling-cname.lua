@@ -3,6 +3,6 @@ return {
   domain = "dangling-cname.test",
   base = "enforce-ok",
   dns = { ["mta-sts"] = { CNAME = "mta-sts.gone.dangling-cname.test." } },
-  https = false,
+  https = { variant = "absent" },
   expect = { ["mta-sts"] = { "sts.policy.unreachable" } },
 }

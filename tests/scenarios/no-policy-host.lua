@@ -2,6 +2,6 @@
 return {
   domain = "no-policy-host.test",
   base = "enforce-ok",
-  https = false,
+  https = { variant = "absent" },
   expect = { ["mta-sts"] = { "sts.policy.unreachable" } },
 }

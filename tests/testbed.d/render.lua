@@ -22,7 +22,7 @@ local HTTPS_VARIANTS = {
   valid = true, ["self-signed"] = true, ["wrong-name"] = true, ["cn-only"] = true,
   expired = true, expiring = true, redirect = true, ["not-found"] = true, ["text-html"] = true,
   charset = true, oversize = true, ["oversize-chunked"] = true, slow = true,
-  ["http-only"] = true, ["ipv6-only"] = true, ["ipv6-dead"] = true,
+  ["http-only"] = true, ["ipv6-only"] = true, ["ipv6-dead"] = true, absent = true,
 }
 local SMTP_VARIANTS = {
   valid = true, ["no-starttls"] = true, expired = true, ["wrong-name"] = true,
@@ -349,16 +349,18 @@ local function build(inst)
     if type(https) ~= "table" then https = {} end
     local variant = https.variant or "valid"
     if not HTTPS_VARIANTS[variant] then die("%s: unknown https variant %s", inst.path, variant) end
-    local h = host("mta-sts")
-    h.https = { variant = variant, files = {}, policy = policy and subst(policy, ctx) or false }
-    h.https_address = https.address
-    if variant == "http-only" then
-      h.listen80 = true
-    else
-      h.cert = variant_cert(h, CERT_OF[variant])
+    if variant ~= "absent" then   -- absent: no policy host, but the other files are served
+      local h = host("mta-sts")
+      h.https = { variant = variant, files = {}, policy = policy and subst(policy, ctx) or false }
+      h.https_address = https.address
+      if variant == "http-only" then
+        h.listen80 = true
+      else
+        h.cert = variant_cert(h, CERT_OF[variant])
+      end
+      if variant == "ipv6-only" then h.only6 = true; v6addrs[#v6addrs + 1] = h.v6 end
+      if variant == "ipv6-dead" then h.dead6 = true; dead6 = true end
     end
-    if variant == "ipv6-only" then h.only6 = true; v6addrs[#v6addrs + 1] = h.v6 end
-    if variant == "ipv6-dead" then h.dead6 = true; dead6 = true end
     for _, rel in ipairs(sorted_keys(https.files)) do
       local files = https.files[rel]
       if files then
