@@ -170,8 +170,11 @@ static void push_result(lua_State *L, const struct mts_fetch_result *r)
 /* Pushes the blocking call's return for a result table at idx. */
 static int push_return(lua_State *L, int idx)
 {
+	int ok;
 	lua_getfield(L, idx, "ok");
-	if (lua_toboolean(L, -1)) {
+	ok = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	if (ok) {
 		lua_pushvalue(L, idx);
 		return 1;
 	}
@@ -217,11 +220,10 @@ static int deliver(lua_State *L, struct lfetcher *lf, int ud, int errslot)
 		lua_pushnil(L);
 		lua_rawset(L, pend);
 		count++;
-		lua_getfield(L, top + 2, "cb");
+		lua_getfield(L, top + 2, "cb"); /* top+4 */
 		if (lua_isfunction(L, -1)) {
-			lua_pushvalue(L, top + 3);
-			lua_pushvalue(L, top + 1);
-			if (lua_pcall(L, 2, 0, 0) != 0 && lua_isnil(L, errslot))
+			int nargs = push_return(L, top + 3);
+			if (lua_pcall(L, nargs, 0, 0) != 0 && lua_isnil(L, errslot))
 				lua_replace(L, errslot);
 		}
 		lua_settop(L, top);
@@ -479,8 +481,8 @@ static struct lhandle *submit(lua_State *L, struct lfetcher *lf, int ud, int arg
  * @function fetcher:submit
  * @tparam string arg an `https://` URL (fetched as by `https_get`), or a
  *   domain (its policy, fetched as by `fetch_policy`)
- * @tparam[opt] function callback called from step()/wait() as
- *   `callback(result, handle)`; `result.ok` tells success
+ * @tparam[opt] function callback called from step()/wait() with what the
+ *   blocking call returns: `callback(result)` or `callback(nil, message, code, result)`
  * @treturn userdata handle, with `h:result()` and `h:cancel()`
  * @usage local h = f:submit("example.com", function(res) print(res.code) end)
  */
