@@ -434,4 +434,45 @@ describe("mtasts.fetch_policy #testbed", function()
 		assert.same(want, got)
 		f:close()
 	end)
+	it("no fd leaks after 1,000 fetches", function()
+		local stat = assert(io.open "/proc/self/stat")
+		local pid = stat:read("*l"):match "^%d+"
+		stat:close()
+		local function fds() -- the fds of this process (the ls and its pipe are not counted)
+			local p = io.popen("ls /proc/" .. pid .. "/fd")
+			local n = 0
+			for _ in p:lines() do n = n + 1 end
+			p:close()
+			return n - 1 -- the pipe to ls
+		end
+		local domains = { "enforce-ok.test", "cert-expired.test", "http-only.test", "policy-404.test",
+			"oversize-chunked.test", "no-policy-host.test", "redirect.test", "cert-cn-only.test" }
+		-- warm up (libcurl, OpenSSL and libunbound open what they keep once)
+		assert.truthy(mtasts.fetch_policy("enforce-ok.test", opts))
+		local before = fds()
+		local f = mtasts.fetcher(opts)
+		f:submit("enforce-ok.test")
+		f:step(0.05)
+		assert.is_truthy(fds() > before) -- the count sees the fetcher's fds
+		local done, ok = 0, 0
+		for i = 1, 1000 do
+			f:submit(domains[i % #domains + 1], function(res)
+				done = done + 1
+				if res then ok = ok + 1 end
+			end)
+			if i % 100 == 0 then
+				assert.is_true(f:wait(30))
+			end
+		end
+		assert.is_true(f:wait(30))
+		f:close()
+		for _ = 1, 20 do
+			mtasts.fetch_policy("enforce-ok.test", opts)
+		end
+		collectgarbage()
+		collectgarbage()
+		assert.equal(1000, done)
+		assert.equal(125, ok)
+		assert.equal(before, fds())
+	end)
 end)
