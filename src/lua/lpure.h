@@ -34,6 +34,7 @@ void mts_open_names(lua_State *L);
 void mts_open_poll(lua_State *L);
 void mts_open_resolver(lua_State *L); /* lresolver.c */
 void mts_open_fetch(lua_State *L);    /* lfetch.c */
+void mts_open_probe(lua_State *L);    /* lprobe.c */
 
 /* lresolver.c: the C resolver of the mtasts.resolver at idx (raises if it
  * is not one), NULL once closed. For the fetcher binding. */
