@@ -8,11 +8,23 @@ local EXIT_OK, EXIT_WARN, EXIT_ERROR, EXIT_FAIL = 0, 1, 2, 3
 
 local function build_parser()
 	local argparse = require "argparse"
-	local p = argparse("mtasts-check", "Check a mail domain's MTA-STS setup.")
-	p:argument("domain", "Domains to check (arrives with the self-check; use --policy/--record now)."):args "*"
+	local p = argparse("mtasts-check", "Check a mail domain's transport security: MTA-STS, TLS-RPT, DNSSEC, MX.")
+		:epilog("Exit status: 0 no errors, 1 warnings only, 2 errors, 3 the check could not run.")
+	p:argument("domain", "Domains to check (Unicode names are accepted)."):args "*"
 	p:option("--policy", "Check a policy file offline (- for standard input)."):argname "FILE"
 	p:option("--record", "Check an _mta-sts TXT record offline, e.g. 'v=STSv1; id=20240101'."):argname "TXT"
-	p:flag("--json", "Print the result as JSON.")
+	p:flag("--json", "One JSON document per domain (JSON lines).")
+	p:option("--format", "Output format."):choices { "text", "json", "csv" }:default "text"
+	p:option("--only", "Run only these checks (comma-separated): mta-sts, tls-rpt, dnssec, mx."):argname "CHECKS"
+	p:option("--dkim-selector", "A DKIM selector to check (repeatable; used by the DKIM check)."):count "*"
+		:argname "S"
+	p:option("--timeout", "Overall time limit per domain, in seconds.", "60"):convert(tonumber)
+	p:option("--state", "Remember ids, policies and testing start per domain in DIR (enables sts.id.stale)."):argname "DIR"
+	p:option("--config", "Client configuration (the testbed's client.lua); also MTASTS_CONFIG."):argname "FILE"
+	p:option("--from", "Read domains from FILE, one per line (- for standard input)."):argname "FILE"
+	p:option("--concurrency", "Domains checked at once.", "10"):convert(tonumber)
+	p:flag("--verbose", "Also list the findings that are ok.")
+	p:flag("--demo", "Start the bundled loopback testbed and check every scenario domain (offline, needs root).")
 	return p
 end
 
@@ -101,6 +113,130 @@ local function print_text(r, write)
 	end
 end
 
+--- Loads the client configuration: --config, else MTASTS_CONFIG, else {} (the
+-- resolver's defaults: the public root with Debian's trust anchor).
+local function load_config(path)
+	path = path or os.getenv "MTASTS_CONFIG"
+	if not path or path == "" then
+		return {}
+	end
+	local chunk, err = loadfile(path)
+	if not chunk then
+		return nil, "cannot read the configuration: " .. err
+	end
+	local ok, t = pcall(chunk)
+	if not ok or type(t) ~= "table" then
+		return nil, "the configuration " .. path .. " must return a table"
+	end
+	return t
+end
+
+local function read_domains(opts)
+	local list = {}
+	for _, d in ipairs(opts.domain) do
+		list[#list + 1] = d
+	end
+	if opts.from then
+		local text, err = read_file(opts.from)
+		if not text then
+			return nil, "cannot read " .. opts.from .. ": " .. err
+		end
+		for l in text:gmatch "[^\r\n]+" do
+			l = l:match "^%s*(.-)%s*$"
+			if l ~= "" and not l:match "^#" then
+				list[#list + 1] = l
+			end
+		end
+	end
+	for i, d in ipairs(list) do
+		local ascii, err = mtasts.to_ascii((d:gsub("%.$", "")))
+		if not ascii or not mtasts.policy_url(ascii) then
+			return nil, ("'%s' is not a domain name%s"):format(d, err and (": " .. err) or "")
+		end
+		list[i] = ascii
+	end
+	return list
+end
+
+--- Can DNS be reached at all? One query for the root's NS within the timeout.
+local function dns_reachable(config)
+	local ok, r = pcall(mtasts.resolver, config.resolver or {})
+	if not ok then
+		return nil, tostring(r)
+	end
+	local answer, msg, code = r:query(".", "NS")
+	r:close()
+	if not answer and (code == "TIMEOUT" or code == "NETWORK" or code == "SERVFAIL" or code == "REFUSED") then
+		return nil, ("DNS is unreachable (%s: %s). Without internet access, try mtasts-check --demo: it runs offline "
+			.. "against the bundled loopback testbed."):format(code, msg)
+	end
+	return true
+end
+
+--- The domain checks: concurrent self-checks, reports as they finish.
+function cli.check_domains(opts, write, ewrite)
+	local config, err = load_config(opts.config)
+	if not config then
+		ewrite("mtasts-check: " .. err .. "\n")
+		return EXIT_FAIL
+	end
+	local domains
+	domains, err = read_domains(opts)
+	if not domains then
+		ewrite("mtasts-check: " .. err .. "\n")
+		return EXIT_FAIL
+	end
+	local selfcheck = require "mtasts.selfcheck"
+	local report = require "mtasts.report"
+	local checks
+	if opts.only then
+		checks = {}
+		local known = {}
+		for _, c in ipairs(selfcheck.checks) do
+			known[c.name] = true
+		end
+		for name in opts.only:gmatch "[^,%s]+" do
+			if not known[name] then
+				ewrite(("mtasts-check: unknown check '%s' for --only (mta-sts, tls-rpt, dnssec, mx)\n"):format(name))
+				return EXIT_FAIL
+			end
+			checks[#checks + 1] = name
+		end
+	end
+	local reachable
+	reachable, err = dns_reachable(config)
+	if not reachable then
+		ewrite("mtasts-check: " .. err .. "\n")
+		return EXIT_FAIL
+	end
+	local format = opts.json and "json" or opts.format
+	local order = {}
+	for _, c in ipairs(selfcheck.checks) do
+		order[#order + 1] = c.name
+	end
+	local colour = format == "text" and os.getenv "NO_COLOR" == nil and os.execute "test -t 1" == (_VERSION == "Lua 5.1" and 0 or true)
+	if format == "csv" then
+		write(report.csv_header())
+	end
+	local ok, reports = pcall(selfcheck.run_many, domains, {
+		checks = checks, config = config, state = opts.state, dkim_selectors = opts.dkim_selector,
+		timeout = opts.timeout, concurrency = opts.concurrency,
+	}, function(r)
+		if format == "json" then
+			write(report.json(r))
+		elseif format == "csv" then
+			write(report.csv(r))
+		else
+			write(report.text(r, { colour = colour, verbose = opts.verbose, order = order }))
+		end
+	end)
+	if not ok then
+		ewrite("mtasts-check: " .. tostring(reports) .. "\n")
+		return EXIT_FAIL
+	end
+	return report.exit_status(reports)
+end
+
 --- Runs the command with an argument array; returns the exit status.
 function cli.main(args, write, ewrite)
 	write = write or function(s) io.stdout:write(s) end
@@ -125,10 +261,15 @@ function cli.main(args, write, ewrite)
 	if opts.record then
 		merge(check_record(opts.record, results))
 	end
-	if #opts.domain > 0 then
-		ewrite("mtasts-check: checking domains over the network is not available yet; "
-			.. "use --policy FILE or --record TXT\n")
-		return EXIT_FAIL
+	if opts.demo then
+		return require("mtasts.demo").run(opts, write, ewrite)
+	end
+	if #opts.domain > 0 or opts.from then
+		if opts.policy or opts.record then
+			ewrite("mtasts-check: give either domains or --policy/--record, not both\n")
+			return EXIT_FAIL
+		end
+		return cli.check_domains(opts, write, ewrite)
 	end
 	if not opts.policy and not opts.record then
 		ewrite("mtasts-check: nothing to check (try mtasts-check --help)\n")
