@@ -450,7 +450,10 @@ describe("mtasts.fetch_policy #testbed", function()
 		-- warm up (libcurl, OpenSSL and libunbound open what they keep once)
 		assert.truthy(mtasts.fetch_policy("enforce-ok.test", opts))
 		local before = fds()
-		local f = mtasts.fetcher(opts)
+		local o = {}
+		for k, v in pairs(opts) do o[k] = v end
+		o.timeout, o.connect_timeout = 30, 10 -- slow machines, valgrind
+		local f = mtasts.fetcher(o)
 		f:submit("enforce-ok.test")
 		f:step(0.05)
 		assert.is_truthy(fds() > before) -- the count sees the fetcher's fds
@@ -461,10 +464,10 @@ describe("mtasts.fetch_policy #testbed", function()
 				if res then ok = ok + 1 end
 			end)
 			if i % 100 == 0 then
-				assert.is_true(f:wait(30))
+				assert.is_true(f:wait(60))
 			end
 		end
-		assert.is_true(f:wait(30))
+		assert.is_true(f:wait(60))
 		f:close()
 		for _ = 1, 20 do
 			mtasts.fetch_policy("enforce-ok.test", opts)

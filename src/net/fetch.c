@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -66,7 +67,17 @@ struct mts_fetch {
 	struct mts_fetch_result res;
 };
 
+#define CERT_CACHE 8
+
 struct mts_fetcher {
+	/* details of recently seen leaf certificates, by SHA-1 fingerprint:
+	 * decoding a large SAN list again for every fetch is costly */
+	struct {
+		unsigned char md[EVP_MAX_MD_SIZE];
+		int used;
+		struct mts_certinfo ci;
+	} certs[CERT_CACHE];
+	int cert_next;
 	struct mts_resolver *r;
 	CURLM *multi;
 	int epfd;
@@ -444,6 +455,8 @@ void mts_fetcher_free(struct mts_fetcher *f)
 	for (i = 0; i < 4; i++)
 		while (lists[i]->head != NULL)
 			mts_fetch_free(lists[i]->head); /* removes its easy handle from the multi */
+	for (i = 0; i < CERT_CACHE; i++)
+		mts_certinfo_free(&f->certs[i].ci);
 	curl_multi_cleanup(f->multi);
 	close(f->epfd);
 	free(f);
@@ -868,6 +881,34 @@ static void diag_done(struct mts_fetch *fe, CURLcode rc)
 	finish(fe);
 }
 
+/* The leaf's details, from the fetcher's cache when it was seen lately. */
+static int cert_details(struct mts_fetcher *f, struct mts_certinfo *out, X509 *leaf)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	long long now = (long long)time(NULL), left;
+	int i, slot;
+	if (f == NULL || X509_digest(leaf, EVP_sha1(), md, &mdlen) != 1 || mdlen != 20)
+		return mts_certinfo_from_x509(out, leaf, now);
+	for (i = 0; i < CERT_CACHE; i++) {
+		if (f->certs[i].used && memcmp(f->certs[i].md, md, 20) == 0) {
+			if (mts_certinfo_copy(out, &f->certs[i].ci) != 0)
+				return -1;
+			left = out->not_after - now;
+			out->days_left = (long)(left >= 0 ? left / 86400 : -((-left + 86399) / 86400));
+			return 0;
+		}
+	}
+	if (mts_certinfo_from_x509(out, leaf, now) != 0)
+		return -1;
+	slot = f->cert_next;
+	f->cert_next = (slot + 1) % CERT_CACHE;
+	mts_certinfo_free(&f->certs[slot].ci);
+	f->certs[slot].used = mts_certinfo_copy(&f->certs[slot].ci, out) == 0;
+	memcpy(f->certs[slot].md, md, 20);
+	return 0;
+}
+
 static void attempt_done(struct mts_fetch *fe, CURLcode rc)
 {
 	struct mts_fetch_result *r = &fe->res;
@@ -889,7 +930,7 @@ static void attempt_done(struct mts_fetch *fe, CURLcode rc)
 	if (fe->leaf != NULL) {
 		X509 *leaf = fe->leaf;
 		fe->leaf = NULL;
-		if (mts_certinfo_from_x509(&fe->atls.cert, leaf, (long long)time(NULL)) == 0)
+		if (cert_details(fe->f, &fe->atls.cert, leaf) == 0)
 			fe->atls.have_cert = 1;
 		X509_free(leaf);
 	}
