@@ -272,7 +272,7 @@ describe("mtasts.fetch_policy #testbed", function()
 		return t
 	end
 
-	it("valid: the policy, with TLS and certificate details", function()
+	it("valid: the policy, with TLS and certificate details #valgrind", function()
 		local t = fetch "enforce-ok.test"
 		assert.is_true(t.ok)
 		assert.equal(200, t.status)
@@ -420,7 +420,7 @@ describe("mtasts.fetch_policy #testbed", function()
 		local _, _, code2 = mtasts.https_get("https://mta-sts.http-only.test/", opts)
 		assert.equal("CONNECT", code2)
 	end)
-	it("a fetcher runs every variant at once", function()
+	it("a fetcher runs every variant at once #valgrind", function()
 		local f = mtasts.fetcher(opts)
 		local want = { ["enforce-ok.test"] = "OK", ["cert-expired.test"] = "TLS_EXPIRED",
 			["redirect.test"] = "HTTP_REDIRECT", ["oversize-chunked.test"] = "TOO_LARGE",
