@@ -238,6 +238,29 @@ describe("mtasts.resolver", function()
 			r:close()
 		end)
 
+		it("survives a callback that closes the resolver", function()
+			local r = offline()
+			local calls = 0
+			for i = 1, 5 do
+				r:submit("a.example", "A", function() calls = calls + 1; r:close() end)
+			end
+			assert.is_true(r:wait())
+			assert.equal(1, calls)
+			assert.has_error(function() r:step() end)
+		end)
+
+		it("lets callbacks submit and query", function()
+			local r = offline()
+			local got
+			r:submit("cname.example", "CNAME", function(a)
+				assert.equal("a.example", r:query(a.records[1], "A").name)
+				r:submit(a.records[1], "AAAA", function(b) got = b.records[1] end)
+			end)
+			assert.is_true(r:wait())
+			assert.equal("2001:db8::1", got)
+			r:close()
+		end)
+
 		it("cancels queries", function()
 			local r = offline()
 			local called = false

@@ -377,13 +377,14 @@ static int l_submit(lua_State *L)
 
 /* Delivers every finished query; a callback's error is kept in slot errslot
  * (the first one). Returns the number delivered. */
-static int deliver(lua_State *L, struct mts_resolver *r, int ridx, int errslot)
+static int deliver(lua_State *L, struct lres *lr, int ridx, int errslot)
 {
 	struct mts_query *cq;
 	int count = 0;
 
 	mts_getuservalue(L, ridx);
-	while ((cq = mts_resolver_take_done(r)) != NULL) {
+	/* lr->r is read afresh each time: a callback may close the resolver */
+	while (lr->r != NULL && (cq = mts_resolver_take_done(lr->r)) != NULL) {
 		struct lquery *lq;
 		int top = lua_gettop(L), n, i;
 		lua_pushlightuserdata(L, cq);
@@ -461,7 +462,7 @@ static int l_step(lua_State *L)
 		mts_resolver_wait(r, ms_from_seconds(t));
 	else
 		mts_resolver_process(r);
-	n = deliver(L, r, 1, 2);
+	n = deliver(L, checkres(L, 1), 1, 2);
 	raise_kept(L, 2);
 	lua_pushinteger(L, n);
 	return 1;
@@ -478,6 +479,7 @@ static int l_step(lua_State *L)
 static int l_wait(lua_State *L)
 {
 	struct mts_resolver *r = checkopen(L, 1);
+	struct lres *lr = checkres(L, 1);
 	lua_Number secs = luaL_optnumber(L, 2, -1);
 	struct timespec ts;
 	double end = 0;
@@ -490,9 +492,9 @@ static int l_wait(lua_State *L)
 	}
 	for (;;) {
 		int ms = -1;
-		deliver(L, r, 1, 2);
-		if (mts_resolver_pending(r) == 0)
-			break;
+		deliver(L, lr, 1, 2);
+		if (lr->r == NULL || mts_resolver_pending(r) == 0)
+			break; /* all delivered, or a callback closed the resolver */
 		if (secs >= 0) {
 			double left;
 			clock_gettime(CLOCK_MONOTONIC, &ts);
