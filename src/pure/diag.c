@@ -1,19 +1,23 @@
 #include "diag.h"
 
+#include "text.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 void mts_diags_init(struct mts_diags *d)
 {
-	d->items = NULL;
-	d->count = d->cap = d->dropped = d->errors = 0;
+	d->items = d->inline_items;
+	d->cap = MTS_DIAG_INLINE;
+	d->count = d->dropped = d->errors = 0;
 	d->oom = 0;
 }
 
 void mts_diags_free(struct mts_diags *d)
 {
-	free(d->items);
+	if (d->items != d->inline_items)
+		free(d->items);
 	mts_diags_init(d);
 }
 
@@ -29,18 +33,12 @@ void mts_diag_add(struct mts_diags *d, unsigned line, enum mts_severity sev,
 		d->dropped++;
 		return;
 	}
-	if (d->count == d->cap) {
-		size_t ncap = d->cap ? d->cap * 2 : 4;
-		struct mts_diag *n = realloc(d->items, ncap * sizeof *n);
-		if (n == NULL) {
-			d->oom = 1;
-			d->dropped++;
-			return;
-		}
-		d->items = n;
-		d->cap = ncap;
+	it = mts_array_push((void **)&d->items, &d->count, &d->cap, d->inline_items, sizeof *d->items);
+	if (it == NULL) {
+		d->oom = 1;
+		d->dropped++;
+		return;
 	}
-	it = &d->items[d->count++];
 	it->line = line;
 	it->severity = sev;
 	it->code = code;

@@ -20,6 +20,36 @@ struct parser {
 	size_t mx_index_cap;
 };
 
+/* Byte classes for the line scanner: 0 is printable ASCII other than ':'. */
+enum { C_NL = 1, C_COLON, C_CR, C_OTHER };
+#define R4(x) x, x, x, x
+#define R16(x) R4(x), R4(x), R4(x), R4(x)
+static const unsigned char BYTE_CLASS[256] = {
+	/* 0x00 */ C_OTHER, C_OTHER, C_OTHER, C_OTHER, C_OTHER, C_OTHER, C_OTHER, C_OTHER,
+	/* 0x08 */ C_OTHER, C_OTHER, C_NL, C_OTHER, C_OTHER, C_CR, C_OTHER, C_OTHER,
+	/* 0x10 */ R16(C_OTHER),
+	/* 0x20 */ R16(0),
+	/* 0x30 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, C_COLON, 0, 0, 0, 0, 0,
+	/* 0x40 */ R16(0), R16(0), R16(0),
+	/* 0x70 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, C_OTHER,
+	/* 0x80 */ R16(C_OTHER), R16(C_OTHER), R16(C_OTHER), R16(C_OTHER),
+	R16(C_OTHER), R16(C_OTHER), R16(C_OTHER), R16(C_OTHER),
+};
+#undef R16
+#undef R4
+
+/* 1 when the 8 bytes at s are all printable ASCII other than ':' (SWAR:
+ * no byte below 0x20, none above 0x7e, none equal to ':'). */
+static inline int plain8(const char *s)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t w, colon;
+	memcpy(&w, s, 8);
+	colon = w ^ (ones * ':');
+	return (((w - ones * 0x20) & ~w) | ((w + ones * (127 - 0x7e)) | w) | ((colon - ones) & ~colon)) & highs
+	       ? 0 : 1;
+}
+
 const char *mts_mode_name(enum mts_mode m)
 {
 	switch (m) {
@@ -108,7 +138,7 @@ static int mx_add(struct parser *ps, struct mts_span s)
 static void field_version(struct parser *ps, const char *v, size_t n)
 {
 	char ex[64];
-	if (mts_span_is(v, n, "STSv1")) {
+	if (n == 5 && memcmp(v, "STSv1", 5) == 0) {
 		ps->p->has_version = 1;
 		return;
 	}
@@ -122,11 +152,18 @@ static void field_mode(struct parser *ps, const char *v, size_t n)
 	char ex[64];
 	size_t i;
 
-	for (i = 0; i < 3; i++)
-		if (mts_span_is(v, n, mts_mode_name(modes[i]))) {
-			ps->p->mode = modes[i];
-			return;
-		}
+	if (n == 7 && memcmp(v, "enforce", 7) == 0) {
+		ps->p->mode = MTS_MODE_ENFORCE;
+		return;
+	}
+	if (n == 7 && memcmp(v, "testing", 7) == 0) {
+		ps->p->mode = MTS_MODE_TESTING;
+		return;
+	}
+	if (n == 4 && memcmp(v, "none", 4) == 0) {
+		ps->p->mode = MTS_MODE_NONE;
+		return;
+	}
 	mts_excerpt(ex, sizeof ex, v, n);
 	for (i = 0; i < 3; i++) {
 		const char *name = mts_mode_name(modes[i]);
@@ -161,23 +198,17 @@ static void field_max_age(struct parser *ps, const char *v, size_t n)
 	ps->p->max_age = (long)age;
 }
 
-static void field_mx(struct parser *ps, const char *v, size_t n)
+/* The diagnosis of an mx value that is not a valid ["*."] Domain. */
+static void bad_mx(struct parser *ps, const char *v, size_t n, const char *name, size_t nlen,
+                   enum mts_domain_status st)
 {
-	struct mts_span s = { v, n };
-	const char *name = v;
-	size_t nlen = n, i, dup;
-	enum mts_domain_status st;
 	char ex[64];
+	size_t i;
 
-	ps->mx_lines++;
 	mts_excerpt(ex, sizeof ex, v, n);
 	if (n == 0) {
 		ERR(ps, "INVALID_MX", "line %u: mx has no value", ps->line);
 		return;
-	}
-	if (n >= 2 && v[0] == '*' && v[1] == '.') {
-		name += 2;
-		nlen -= 2;
 	}
 	if (memchr(name, '*', nlen) != NULL) {
 		ERR(ps, "INVALID_WILDCARD",
@@ -195,19 +226,34 @@ static void field_mx(struct parser *ps, const char *v, size_t n)
 		ERR(ps, "INVALID_MX", "line %u: mx '%s': remove the trailing dot", ps->line, ex);
 		return;
 	}
-	st = mts_domain_check(name, nlen);
 	if (st == MTS_DOMAIN_NON_ASCII) {
 		ERR(ps, "NON_ASCII_MX", "line %u: mx '%s': internationalized names must be written as A-labels (xn--...)",
 		    ps->line, ex);
 		return;
 	}
+	ERR(ps, "INVALID_MX", "line %u: mx '%s' is not a valid host name: %s", ps->line, ex, mts_domain_reason(st));
+}
+
+static void field_mx(struct parser *ps, const char *v, size_t n)
+{
+	struct mts_span s = { v, n };
+	const char *name = v;
+	size_t nlen = n;
+	enum mts_domain_status st;
+	char ex[64];
+
+	ps->mx_lines++;
+	if (n >= 2 && v[0] == '*' && v[1] == '.') {
+		name += 2;
+		nlen -= 2;
+	}
+	st = mts_domain_check(name, nlen);
 	if (st != MTS_DOMAIN_OK) {
-		ERR(ps, "INVALID_MX", "line %u: mx '%s' is not a valid host name: %s", ps->line, ex,
-		    mts_domain_reason(st));
+		bad_mx(ps, v, n, name, nlen, st);
 		return;
 	}
-	dup = mx_find(ps, s);
-	if (dup) {
+	if (mx_find(ps, s)) {
+		mts_excerpt(ex, sizeof ex, v, n);
 		WARN(ps, "DUPLICATE_MX", "line %u: mx '%s' is listed twice", ps->line, ex);
 		return;
 	}
@@ -282,9 +328,11 @@ static int line_bytes_ok(struct parser *ps, const char *s, size_t n)
 	return 1;
 }
 
-static void parse_line(struct parser *ps, const char *s, size_t n)
+/* One line s[0..n) without its terminator. colon is its first ':' (or
+ * NULL); slow says it holds bytes other than printable ASCII. */
+static void parse_line(struct parser *ps, const char *s, size_t n, const char *colon, int slow)
 {
-	const char *colon, *k, *v;
+	const char *k, *v;
 	size_t kn, vn, i = 0;
 	char ex[64];
 
@@ -292,7 +340,7 @@ static void parse_line(struct parser *ps, const char *s, size_t n)
 		WARN(ps, "BLANK_LINE", "line %u is empty", ps->line);
 		return;
 	}
-	if (!line_bytes_ok(ps, s, n))
+	if (slow && !line_bytes_ok(ps, s, n))
 		return;
 	while (i < n && mts_is_wsp((unsigned char)s[i]))
 		i++;
@@ -303,7 +351,6 @@ static void parse_line(struct parser *ps, const char *s, size_t n)
 	if (i > 0)
 		WARN(ps, "LEADING_WHITESPACE", "line %u starts with whitespace", ps->line);
 	k = s + i;
-	colon = memchr(k, ':', n - i);
 	if (colon == NULL) {
 		mts_excerpt(ex, sizeof ex, k, n - i);
 		ERR(ps, "MISSING_COLON", "line %u: expected 'key: value', found '%s'", ps->line, ex);
@@ -317,17 +364,6 @@ static void parse_line(struct parser *ps, const char *s, size_t n)
 	while (vn && mts_is_wsp((unsigned char)v[vn - 1]))
 		vn--;
 
-	if (!mts_is_ext_name(k, kn)) {
-		size_t t = kn;
-		while (t && mts_is_wsp((unsigned char)k[t - 1]))
-			t--;
-		mts_excerpt(ex, sizeof ex, k, t);
-		if (t < kn && mts_is_ext_name(k, t))
-			ERR(ps, "INVALID_KEY", "line %u: no space is allowed between '%s' and ':'", ps->line, ex);
-		else
-			ERR(ps, "INVALID_KEY", "line %u: '%s' is not a valid key", ps->line, ex);
-		return;
-	}
 	switch (kn) {
 	case 2:
 		if (k[0] == 'm' && k[1] == 'x') {
@@ -356,6 +392,18 @@ static void parse_line(struct parser *ps, const char *s, size_t n)
 		break;
 	default:
 		break;
+	}
+	/* Not a known key: it must still be a valid extension name. */
+	if (!mts_is_ext_name(k, kn)) {
+		size_t t = kn;
+		while (t && mts_is_wsp((unsigned char)k[t - 1]))
+			t--;
+		mts_excerpt(ex, sizeof ex, k, t);
+		if (t < kn && mts_is_ext_name(k, t))
+			ERR(ps, "INVALID_KEY", "line %u: no space is allowed between '%s' and ':'", ps->line, ex);
+		else
+			ERR(ps, "INVALID_KEY", "line %u: '%s' is not a valid key", ps->line, ex);
+		return;
 	}
 	field_extension(ps, k, kn, v, vn);
 }
@@ -399,13 +447,35 @@ int mts_policy_parse(struct mts_policy *p, const char *text, size_t len)
 		mts_diag_add(&p->diags, 0, MTS_SEV_ERROR, "EMPTY", "the policy is empty");
 		return -1;
 	}
+	/* One pass per line finds its end and first ':' and notes unusual bytes. */
 	while (pos < end) {
-		const char *nl = memchr(pos, '\n', (size_t)(end - pos));
-		const char *lend = nl ? nl : end;
-		if (lend > pos && lend[-1] == '\r')
-			lend--;
-		parse_line(&ps, pos, (size_t)(lend - pos));
-		pos = nl ? nl + 1 : end;
+		const char *q = pos, *colon = NULL, *cr = NULL;
+		int slow = 0;
+		for (; q < end; q++) {
+			/* Eight ordinary bytes at a time while there are eight left. */
+			while (end - q >= 8 && plain8(q))
+				q += 8;
+			if (q == end)
+				break;
+			unsigned char cls = BYTE_CLASS[(unsigned char)*q];
+			if (cls == 0)
+				continue;
+			if (cls == C_NL)
+				break;
+			if (cls == C_COLON) {
+				if (colon == NULL)
+					colon = q;
+			} else if (cls == C_CR && cr == NULL) {
+				cr = q;
+			} else {
+				slow = 1;
+			}
+		}
+		/* A CR is fine only as the CR of a CRLF (or the very last byte). */
+		if (cr != NULL && cr != q - 1)
+			slow = 1;
+		parse_line(&ps, pos, (size_t)((cr == q - 1 && cr != NULL ? cr : q) - pos), colon, slow);
+		pos = q < end ? q + 1 : end;
 		ps.line++;
 	}
 	ps.line = 0;

@@ -28,9 +28,9 @@ struct mts_policy {
 	size_t mx_count, mx_cap;
 	struct mts_ext *ext; /* unknown keys, in order */
 	size_t ext_count, ext_cap;
-	struct mts_diags diags; /* errors and warnings, in input order, then "missing" errors */
 	struct mts_span mx_inline[MTS_POLICY_INLINE_MX];
 	struct mts_ext ext_inline[MTS_POLICY_INLINE_EXT];
+	struct mts_diags diags; /* errors and warnings, in input order, then "missing" errors */
 };
 
 /* Parses text[0..len). Spans in *p point into text, which must outlive *p.

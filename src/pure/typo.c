@@ -55,7 +55,7 @@ const char *mts_policy_key_typo(const char *k, size_t n)
 		size_t sl = squash(sknown, known[i], kl);
 		if (skn == sl && memcmp(sk, sknown, sl) == 0)
 			return known[i];
-		if (edit_distance(k, n, known[i], kl) <= 1)
+		if ((n > kl ? n - kl : kl - n) <= 1 && edit_distance(k, n, known[i], kl) <= 1)
 			return known[i];
 	}
 	return NULL;
