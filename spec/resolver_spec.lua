@@ -213,7 +213,7 @@ describe("mtasts.resolver", function()
 			r:close()
 		end)
 
-		it("runs callbacks from step with result()'s values", function()
+		it("runs callbacks from step with result()'s values #valgrind", function()
 			local r = offline()
 			local seen = {}
 			local q1 = r:submit("mx.example", "MX", function(...) seen.mx = { ... } end)
@@ -306,7 +306,7 @@ describe("mtasts.resolver", function()
 			r:close()
 		end)
 
-		it("closes with queries in flight", function()
+		it("closes with queries in flight #valgrind", function()
 			local r = mtasts.resolver { forwarders = { DEAD }, trust_anchors = {}, timeout = 5 }
 			local called = false
 			local qs = {}
@@ -392,7 +392,7 @@ describe("mtasts.resolver #testbed", function()
 		assert.equal(1, #a.records)
 	end)
 
-	it("reports bogus answers without their records", function()
+	it("reports bogus answers without their records #valgrind", function()
 		for name, why in pairs {
 			["_mta-sts.dnssec-bogus-expired.test"] = "signature expired",
 			["_mta-sts.dnssec-bogus-ds.test"] = "DS",
@@ -470,7 +470,7 @@ describe("mtasts.resolver #testbed", function()
 		assert.equal(ds.algorithm, tags[ds.key_tag].algorithm)
 	end)
 
-	it("answers 1,000 concurrent submits", function()
+	it("answers 1,000 concurrent submits #valgrind", function()
 		local r2 = mtasts.resolver(cfg)
 		local n, qs = 0, {}
 		for i = 1, 1000 do
@@ -485,7 +485,7 @@ describe("mtasts.resolver #testbed", function()
 		r2:close()
 	end)
 
-	it("closes with real queries pending", function()
+	it("closes with real queries pending #valgrind", function()
 		local r2 = mtasts.resolver(cfg)
 		local qs = {}
 		for i = 1, 20 do
