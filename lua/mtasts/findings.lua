@@ -87,6 +87,26 @@ local CHECK_OF_PREFIX = { sts = "mta-sts", tlsrpt = "tls-rpt", dnssec = "dnssec"
 
 findings.catalogue = CATALOGUE
 
+--- Adds an id for a check of your own ("strict.no_dane"); its prefix must not
+-- be one of the built-in checks'. Redefining an id with the same severity is fine.
+function findings.define(id, severity, rfc)
+	if type(id) ~= "string" or not id:match "^[%w_-]+%.[%w_.-]+$" then
+		error("bad finding id '" .. tostring(id) .. "' (expected prefix.name)", 2)
+	end
+	if not ({ error = 1, warning = 1, info = 1, ok = 1 })[severity] then
+		error("bad severity '" .. tostring(severity) .. "' (error, warning, info or ok)", 2)
+	end
+	local prefix = id:match "^[^.]+"
+	local existing = CATALOGUE[id]
+	if ({ sts = 1, tlsrpt = 1, dnssec = 1, mx = 1, check = 1 })[prefix] and not existing then
+		error("finding ids starting with '" .. prefix .. ".' belong to the built-in checks", 2)
+	end
+	if existing and existing[1] ~= severity then
+		error("finding id '" .. id .. "' is already defined as " .. existing[1], 2)
+	end
+	CATALOGUE[id] = { severity, rfc or "" }
+end
+
 --- The fixed severity of an id ("error", "warning", "info" or "ok").
 function findings.severity(id)
 	local entry = CATALOGUE[id]

@@ -361,7 +361,7 @@ static struct lfetcher *new_fetcher(lua_State *L, int t, const char *who)
 		}
 	}
 	lf->timeout_ms = opt_seconds(L, t, who, "timeout", MTS_FETCH_DEFAULT_TIMEOUT_MS);
-	lf->connect_timeout_ms = opt_seconds(L, t, who, "connect_timeout", MTS_FETCH_DEFAULT_CONNECT_MS);
+	lf->connect_timeout_ms = opt_seconds(L, t, who, "connect_timeout", 0); /* 0: the C default */
 	lf->max_size = MTS_FETCH_DEFAULT_MAX_SIZE;
 	if (opt_get(L, t, who, "max_size", LUA_TNUMBER)) {
 		lua_Number n = lua_tonumber(L, -1);

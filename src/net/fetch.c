@@ -632,6 +632,10 @@ struct mts_fetch *mts_fetcher_submit(struct mts_fetcher *f, const char *url, int
 	fe->start_ms = now_ms();
 	fe->deadline_ms = fe->start_ms + (o->timeout_ms > 0 ? o->timeout_ms : MTS_FETCH_DEFAULT_TIMEOUT_MS);
 	fe->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : MTS_FETCH_DEFAULT_CONNECT_MS;
+	/* Unless told otherwise, one dead address (an unanswered IPv6, say) may use
+	 * at most half the total, so that the next address still gets its turn. */
+	if (o->connect_timeout_ms <= 0 && fe->connect_timeout_ms > (fe->deadline_ms - fe->start_ms) / 2)
+		fe->connect_timeout_ms = (fe->deadline_ms - fe->start_ms) / 2;
 	fe->max_size = o->max_size;
 	fe->res.policy = policy;
 	fe->res.url = dup_str(url);

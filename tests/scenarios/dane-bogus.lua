@@ -3,5 +3,8 @@ return {
   domain = "dane-bogus.test",
   base = "enforce-ok",
   dns = { ["_25._tcp.mx1"] = { bogus = { "TLSA" } } },
-  expect = { ["mta-sts"] = {} },
+  expect = {
+    ["mta-sts"] = {},
+    mx = { "mx.dane.bogus", "mx.dane.none" },
+  },
 }

@@ -3,5 +3,8 @@ return {
   domain = "dane-mismatch.test",
   base = "enforce-ok",
   dns = { ["_25._tcp.mx1"] = { TLSA = "3 1 1 0000000000000000000000000000000000000000000000000000000000000000" } },
-  expect = { ["mta-sts"] = {} },
+  expect = {
+    ["mta-sts"] = {},
+    mx = { "mx.dane.mismatch", "mx.dane.none" },
+  },
 }

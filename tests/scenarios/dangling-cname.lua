@@ -4,5 +4,7 @@ return {
   base = "enforce-ok",
   dns = { ["mta-sts"] = { CNAME = "mta-sts.gone.dangling-cname.test." } },
   https = { variant = "absent" },
-  expect = { ["mta-sts"] = { "sts.policy.unreachable" } },
+  expect = {
+    ["mta-sts"] = { "sts.policy.unreachable" },
+  },
 }

@@ -3,5 +3,10 @@ return {
   domain = "dnssec-bogus-ds.test",
   base = "enforce-ok",
   signed = "bogus-ds",
-  expect = { ["mta-sts"] = { "sts.dnssec.bogus" } },
+  expect = {
+    ["mta-sts"] = { "sts.dnssec.bogus" },
+    ["tls-rpt"] = { "tlsrpt.dnssec.bogus" },
+    dnssec = { "dnssec.domain.bogus" },
+    mx = { "mx.lookup_failed" },
+  },
 }

@@ -3,5 +3,9 @@ return {
   domain = "dnssec-insecure.test",
   base = "enforce-ok",
   signed = false,
-  expect = { ["mta-sts"] = {} },
+  expect = {
+    ["mta-sts"] = {},
+    dnssec = { "dnssec.domain.insecure", "dnssec.mx.insecure" },
+    mx = { "mx.dane.none", "mx.dane.unusable" },
+  },
 }

@@ -3,5 +3,10 @@ return {
   domain = "dnssec-lame.test",
   base = "enforce-ok",
   signed = "lame",
-  expect = { ["mta-sts"] = { "sts.record.lookup_failed" } },
+  expect = {
+    ["mta-sts"] = { "sts.record.lookup_failed" },
+    ["tls-rpt"] = { "tlsrpt.record.lookup_failed" },
+    dnssec = { "dnssec.domain.lookup_failed" },
+    mx = { "mx.lookup_failed" },
+  },
 }

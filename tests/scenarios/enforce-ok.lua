@@ -34,5 +34,8 @@ return {
   },
   expect = {
     ["mta-sts"] = {},
+    ["tls-rpt"] = {},
+    dnssec = {},
+    mx = { "mx.dane.none" }, -- mx2 publishes no TLSA (DANE on mx1 only)
   },
 }

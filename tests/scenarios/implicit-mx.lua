@@ -9,5 +9,8 @@ return {
   },
   policy = "version: STSv1\nmode: enforce\nmx: {domain}\nmax_age: 604800\n",
   mx = { mx1 = false, mx2 = false, ["@"] = { variant = "valid" } },
-  expect = { ["mta-sts"] = {} },
+  expect = {
+    ["mta-sts"] = {},
+    mx = { "mx.implicit" },
+  },
 }

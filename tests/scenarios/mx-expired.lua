@@ -3,5 +3,8 @@ return {
   domain = "mx-expired.test",
   base = "enforce-ok",
   mx = { mx2 = { variant = "expired" } },
-  expect = { ["mta-sts"] = { "sts.mx.certificate" } },
+  expect = {
+    ["mta-sts"] = { "sts.mx.certificate" },
+    mx = { "mx.certificate.invalid", "mx.dane.none" },
+  },
 }

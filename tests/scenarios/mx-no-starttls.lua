@@ -3,5 +3,8 @@ return {
   domain = "mx-no-starttls.test",
   base = "enforce-ok",
   mx = { mx2 = { variant = "no-starttls" } },
-  expect = { ["mta-sts"] = { "sts.mx.certificate" } },
+  expect = {
+    ["mta-sts"] = { "sts.mx.certificate" },
+    mx = { "mx.starttls.missing" },
+  },
 }

@@ -3,5 +3,8 @@ return {
   domain = "mx-reject.test",
   base = "enforce-ok",
   mx = { mx2 = { variant = "reject554" } },
-  expect = { ["mta-sts"] = { "sts.mx.certificate" } },
+  expect = {
+    ["mta-sts"] = { "sts.mx.certificate" },
+    mx = { "mx.rejects" },
+  },
 }

@@ -3,5 +3,8 @@ return {
   domain = "mx-stall.test",
   base = "enforce-ok",
   mx = { mx2 = { variant = "stall" } },
-  expect = { ["mta-sts"] = { "sts.mx.certificate" } },
+  expect = {
+    ["mta-sts"] = { "sts.mx.certificate" },
+    mx = { "mx.unreachable" },
+  },
 }

@@ -3,5 +3,8 @@ return {
   domain = "mx-tls10.test",
   base = "enforce-ok",
   mx = { mx2 = { variant = "tls10" } },
-  expect = { ["mta-sts"] = { "sts.mx.certificate" } },
+  expect = {
+    ["mta-sts"] = { "sts.mx.certificate" },
+    mx = { "mx.tls.old" },
+  },
 }

@@ -3,5 +3,8 @@ return {
   domain = "mx-wrong-name.test",
   base = "enforce-ok",
   mx = { mx2 = { variant = "wrong-name" } },
-  expect = { ["mta-sts"] = { "sts.mx.certificate" } },
+  expect = {
+    ["mta-sts"] = { "sts.mx.certificate" },
+    mx = { "mx.certificate.invalid", "mx.dane.none" },
+  },
 }

@@ -3,5 +3,7 @@ return {
   domain = "no-policy-host.test",
   base = "enforce-ok",
   https = { variant = "absent" },
-  expect = { ["mta-sts"] = { "sts.policy.unreachable" } },
+  expect = {
+    ["mta-sts"] = { "sts.policy.unreachable" },
+  },
 }

@@ -11,5 +11,8 @@ return {
   policy = false,
   https = false,
   mx = { mx1 = false, mx2 = false },
-  expect = { ["mta-sts"] = { "sts.record.missing" } },
+  expect = {
+    ["mta-sts"] = { "sts.record.missing" },
+    mx = { "mx.null" },
+  },
 }

@@ -60,7 +60,7 @@ local function probe_problem(results, msg, code)
 	end
 	local problems = {}
 	for _, r in ipairs(results) do
-		local bad = r.code and not tostring(r.code):match "^DANE_"
+		local bad = not r.ok and not tostring(r.code):match "^DANE_"
 		if not bad and r.tls and (r.tls.pkix_ok == false or r.tls.hostname_ok == false) then
 			bad = true
 		end

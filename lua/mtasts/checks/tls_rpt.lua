@@ -48,7 +48,9 @@ function check.run(ctx, domain)
 	end
 	local record, a, rcode, diags = core.select_tlsrpt_record(txt.records)
 	if not record then
-		if rcode == "TLSRPT_NONE" then
+		if rcode == "TLSRPT_NONE" and mail_domain_problem(ctx, domain) then
+			return out -- a domain that takes no mail needs no TLS reports
+		elseif rcode == "TLSRPT_NONE" then
 			add("tlsrpt.record.missing", ("no v=TLSRPTv1 TXT record at %s: you will not hear about failed TLS deliveries")
 				:format(name), { fix = ("%s. TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@%s\""):format(name, domain) })
 		elseif rcode == "TLSRPT_MULTIPLE" then
