@@ -40,7 +40,7 @@ local function probe_findings(add, host, r)
 	add("mx.starttls.ok", ("%s offers STARTTLS (%s)"):format(where, tostring(r.tls and r.tls.version)))
 	local tls = r.tls or {}
 	if CERT[code] or tls.pkix_ok == false or tls.hostname_ok == false then
-		add("mx.certificate.invalid", ("the certificate of %s is not valid for %s: %s"):format(where, host,
+		add("mx.certificate.invalid", ("the certificate of %s fails validation for %s: %s"):format(where, host,
 			tostring(tls.verify_error or r.message)), { evidence = tls.cert,
 			fix = "install a certificate from a public CA whose subjectAltName includes " .. host })
 	else
