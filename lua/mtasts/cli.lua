@@ -113,6 +113,12 @@ local function print_text(r, write)
 	end
 end
 
+--- Is file descriptor fd a terminal? (os.execute returns 0 on 5.1, true later.)
+local function is_tty(fd)
+	local r = os.execute("test -t " .. fd)
+	return r == true or r == 0
+end
+
 --- Loads the client configuration: --config, else MTASTS_CONFIG, else {} (the
 -- resolver's defaults: the public root with Debian's trust anchor).
 local function load_config(path)
@@ -214,14 +220,21 @@ function cli.check_domains(opts, write, ewrite)
 	for _, c in ipairs(selfcheck.checks) do
 		order[#order + 1] = c.name
 	end
-	local colour = format == "text" and os.getenv "NO_COLOR" == nil and os.execute "test -t 1" == (_VERSION == "Lua 5.1" and 0 or true)
+	local colour = format == "text" and os.getenv "NO_COLOR" == nil and is_tty(1)
 	if format == "csv" then
 		write(report.csv_header())
 	end
+	-- Several domains on a terminal: a progress line on stderr, cleared before each report.
+	local progress = #domains > 1 and is_tty(2)
+	local done = 0
 	local ok, reports = pcall(selfcheck.run_many, domains, {
 		checks = checks, config = config, state = opts.state, dkim_selectors = opts.dkim_selector,
 		timeout = opts.timeout, concurrency = opts.concurrency,
 	}, function(r)
+		done = done + 1
+		if progress then
+			ewrite "\r\27[K"
+		end
 		if format == "json" then
 			write(report.json(r))
 		elseif format == "csv" then
@@ -229,7 +242,13 @@ function cli.check_domains(opts, write, ewrite)
 		else
 			write(report.text(r, { colour = colour, verbose = opts.verbose, order = order }))
 		end
+		if progress then
+			ewrite(("[%d/%d domains checked]"):format(done, #domains))
+		end
 	end)
+	if progress then
+		ewrite "\r\27[K"
+	end
 	if not ok then
 		ewrite("mtasts-check: " .. tostring(reports) .. "\n")
 		return EXIT_FAIL
