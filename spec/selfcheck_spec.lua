@@ -5,21 +5,7 @@
 local mtasts = require "mtasts"
 local selfcheck = require "mtasts.selfcheck"
 
-local function ids_by_check(report)
-	local by = {}
-	for name, c in pairs(report.checks) do
-		local seen, list = {}, {}
-		for _, f in ipairs(c.findings) do
-			if f.severity ~= "ok" and not seen[f.id] then
-				seen[f.id] = true
-				list[#list + 1] = f.id
-			end
-		end
-		table.sort(list)
-		by[name] = list
-	end
-	return by
-end
+local ids_by_check = require("mtasts.report").non_ok_ids
 
 local function expected(scenario, check)
 	local list = {}

@@ -30,23 +30,6 @@ local function interpreter()
 	return arg and arg[i] or "lua5.4"
 end
 
---- The non-ok finding ids of a report, per check, as sorted arrays.
-local function found_ids(r)
-	local by_check = {}
-	for name, c in pairs(r.checks or {}) do
-		local seen, list = {}, {}
-		for _, f in ipairs(c.findings) do
-			if f.severity ~= "ok" and not seen[f.id] then
-				seen[f.id] = true
-				list[#list + 1] = f.id
-			end
-		end
-		table.sort(list)
-		by_check[name] = list
-	end
-	return by_check
-end
-
 local function sorted_copy(t)
 	local c = {}
 	for i, v in ipairs(t or {}) do
@@ -126,7 +109,7 @@ function demo.run(opts, write, ewrite)
 		write(("\n%-28s %-8s %s\n"):format("domain", "match", "expected ids → found ids (per check)"))
 		for _, d in ipairs(domains) do
 			local r = reports[d]
-			local found = r and found_ids(r) or {}
+			local found = r and require("mtasts.report").non_ok_ids(r) or {}
 			local diffs = {}
 			for _, check in ipairs(order) do
 				local want = table.concat(sorted_copy(expect[d][check]), ",")

@@ -137,6 +137,15 @@ function findings.new(id, message, extra)
 	}
 end
 
+--- A list to collect a check's findings and the function that adds to it:
+-- `local out, add = findings.collector()` then `add(id, message, extra)`.
+function findings.collector()
+	local out = {}
+	return out, function(id, message, extra)
+		out[#out + 1] = findings.new(id, message, extra)
+	end
+end
+
 local RANK = { ok = 0, info = 1, warning = 2, error = 3 }
 
 --- The status of a check from its findings: "fail" (an error), "warn", "info" or "pass".

@@ -106,6 +106,24 @@ function report.json(r)
 	return cjson.encode(r) .. "\n"
 end
 
+--- The non-ok finding ids of a report, per check, as sorted arrays without
+-- repeats: what a scenario's `expect` lists.
+function report.non_ok_ids(r)
+	local by_check = {}
+	for name, c in pairs(r.checks or {}) do
+		local seen, list = {}, {}
+		for _, f in ipairs(c.findings) do
+			if f.severity ~= "ok" and not seen[f.id] then
+				seen[f.id] = true
+				list[#list + 1] = f.id
+			end
+		end
+		table.sort(list)
+		by_check[name] = list
+	end
+	return by_check
+end
+
 --- The exit status for a set of reports: 0 no errors, 1 warnings only, 2 errors, 3 could not run.
 function report.exit_status(reports)
 	local worst = 0

@@ -264,7 +264,7 @@ static void field_mx(struct parser *ps, const char *v, size_t n)
 static void field_extension(struct parser *ps, const char *k, size_t kn, const char *v, size_t n)
 {
 	struct mts_policy *p = ps->p;
-	struct mts_ext *e;
+	struct mts_span name, value;
 	const char *typo = mts_policy_key_typo(k, kn);
 	char ex[64];
 
@@ -277,15 +277,12 @@ static void field_extension(struct parser *ps, const char *k, size_t kn, const c
 		mts_excerpt(ex, sizeof ex, k, kn);
 		WARN(ps, "EMPTY_VALUE", "line %u: '%s' has no value", ps->line, ex);
 	}
-	e = mts_array_push((void **)&p->ext, &p->ext_count, &p->ext_cap, p->ext_inline, sizeof *p->ext);
-	if (e == NULL) {
+	name.ptr = k;
+	name.len = kn;
+	value.ptr = v;
+	value.len = n;
+	if (mts_ext_push(&p->ext, &p->ext_count, &p->ext_cap, p->ext_inline, name, value) == NULL)
 		p->diags.oom = 1;
-		return;
-	}
-	e->name.ptr = k;
-	e->name.len = kn;
-	e->value.ptr = v;
-	e->value.len = n;
 }
 
 /* The first of a required single-valued key counts; a repeat is a warning. */

@@ -12,10 +12,6 @@
 
 enum mts_mode { MTS_MODE_UNSET = 0, MTS_MODE_ENFORCE, MTS_MODE_TESTING, MTS_MODE_NONE };
 
-struct mts_ext {
-	struct mts_span name, value;
-};
-
 /* Growable arrays start in inline storage: typical policies never allocate. */
 #define MTS_POLICY_INLINE_MX 8
 #define MTS_POLICY_INLINE_EXT 4

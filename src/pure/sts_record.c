@@ -24,7 +24,6 @@ int mts_sts_record_selected(const char *txt, size_t len)
 static void on_field(void *ctx, const struct mts_field *f)
 {
 	struct mts_sts_record *r = ctx;
-	struct mts_ext *e;
 	long bad = mts_fields_bad_value_char(f->value);
 	char ex[64];
 	size_t i;
@@ -61,13 +60,8 @@ static void on_field(void *ctx, const struct mts_field *f)
 		WARN(r, "DUPLICATE_FIELD", "position %zu: a second v= is ignored", f->pos);
 		return;
 	}
-	e = mts_array_push((void **)&r->ext, &r->ext_count, &r->ext_cap, r->ext_inline, sizeof *r->ext);
-	if (e == NULL) {
+	if (mts_ext_push(&r->ext, &r->ext_count, &r->ext_cap, r->ext_inline, f->name, f->value) == NULL)
 		r->diags.oom = 1;
-		return;
-	}
-	e->name = f->name;
-	e->value = f->value;
 }
 
 int mts_sts_record_parse(struct mts_sts_record *r, const char *txt, size_t len)

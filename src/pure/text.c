@@ -76,3 +76,14 @@ void *mts_array_push(void **items, size_t *count, size_t *cap, const void *inlin
 	}
 	return (char *)*items + (*count)++ * size;
 }
+
+struct mts_ext *mts_ext_push(struct mts_ext **items, size_t *count, size_t *cap, struct mts_ext *inline_items,
+                             struct mts_span name, struct mts_span value)
+{
+	struct mts_ext *e = mts_array_push((void **)items, count, cap, inline_items, sizeof *e);
+	if (e != NULL) {
+		e->name = name;
+		e->value = value;
+	}
+	return e;
+}

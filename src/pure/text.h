@@ -35,8 +35,18 @@ size_t mts_utf8_seq(const unsigned char *s, size_t n);
  * (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".") */
 int mts_is_ext_name(const char *s, size_t n);
 
+/* An unknown "name: value" or "name=value" field, kept for the caller. */
+struct mts_ext {
+	struct mts_span name, value;
+};
+
 /* Appends one element to an array that starts in inline storage (so small
  * inputs never allocate). Returns the new slot, or NULL when out of memory. */
 void *mts_array_push(void **items, size_t *count, size_t *cap, const void *inline_items, size_t size);
+
+/* Appends a name/value pair (mts_array_push for extension lists); NULL when
+ * out of memory. */
+struct mts_ext *mts_ext_push(struct mts_ext **items, size_t *count, size_t *cap, struct mts_ext *inline_items,
+                             struct mts_span name, struct mts_span value);
 
 #endif

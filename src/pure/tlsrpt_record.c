@@ -131,7 +131,6 @@ static void field_rua(struct mts_tlsrpt_record *r, const struct mts_field *f)
 static void on_field(void *ctx, const struct mts_field *f)
 {
 	struct mts_tlsrpt_record *r = ctx;
-	struct mts_ext *e;
 	char ex[64];
 	long bad;
 
@@ -154,13 +153,8 @@ static void on_field(void *ctx, const struct mts_field *f)
 		ERR(r, "position %zu: field '%s' has an empty or invalid value", f->pos, ex);
 		return;
 	}
-	e = mts_array_push((void **)&r->ext, &r->ext_count, &r->ext_cap, r->ext_inline, sizeof *r->ext);
-	if (e == NULL) {
+	if (mts_ext_push(&r->ext, &r->ext_count, &r->ext_cap, r->ext_inline, f->name, f->value) == NULL)
 		r->diags.oom = 1;
-		return;
-	}
-	e->name = f->name;
-	e->value = f->value;
 }
 
 int mts_tlsrpt_record_parse(struct mts_tlsrpt_record *r, const char *txt, size_t len)

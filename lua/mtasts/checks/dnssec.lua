@@ -16,10 +16,7 @@ local function status_of(ctx, name)
 end
 
 function check.run(ctx, domain)
-	local out = {}
-	local function add(id, message, extra)
-		out[#out + 1] = F.new(id, message, extra)
-	end
+	local out, add = F.collector()
 	local st, why = status_of(ctx, domain)
 	if not st then
 		add("dnssec.domain.lookup_failed", ("the DNS of %s does not answer: %s"):format(domain, why))

@@ -250,13 +250,10 @@ local function check_policy_fields(policy, record, state, now, add)
 end
 
 function check.run(ctx, domain, opts)
-	local out = {}
+	local out, add = F.collector()
 	local now = opts.now or os.time()
 	local state = opts.state or {}
 	local summary = { mx = {} }
-	local function add(id, message, extra)
-		out[#out + 1] = F.new(id, message, extra)
-	end
 
 	local record, go_on = check_record(ctx, domain, add, summary)
 	summary.id = record and record.id

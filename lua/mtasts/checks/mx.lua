@@ -64,10 +64,7 @@ local function probe_findings(add, host, r)
 end
 
 function check.run(ctx, domain)
-	local out = {}
-	local function add(id, message, extra)
-		out[#out + 1] = F.new(id, message, extra)
-	end
+	local out, add = F.collector()
 	local mx, msg, code = ctx:query(domain, "MX")
 	if not mx or mx.dnssec == "bogus" then
 		add("mx.lookup_failed", ("the MX records of %s cannot be looked up: %s"):format(domain,

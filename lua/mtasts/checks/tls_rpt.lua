@@ -27,10 +27,7 @@ local function mail_domain_problem(ctx, domain)
 end
 
 function check.run(ctx, domain)
-	local out = {}
-	local function add(id, message, extra)
-		out[#out + 1] = F.new(id, message, extra)
-	end
+	local out, add = F.collector()
 	local name = "_smtp._tls." .. domain
 	local txt, msg, code = ctx:query(name, "TXT")
 	if not txt then
