@@ -4,6 +4,7 @@
 local core = require "mtasts.core"
 local F = require "mtasts.findings"
 local policy_text = require "mtasts.policy_text"
+local sts_state = require "mtasts.sts_state"
 
 local check = { name = "mta-sts" }
 
@@ -35,8 +36,10 @@ end
 -- for an implicit MX (RFC 5321 §5.1). nil when it cannot be known.
 local function mx_hosts(ctx, domain)
 	local mx, msg = ctx:query(domain, "MX")
-	if not mx or mx.dnssec == "bogus" then
-		return nil, msg or "the MX answer is DNSSEC-bogus"
+	if not mx then
+		return nil, msg
+	elseif mx.dnssec == "bogus" then
+		return nil, "bogus"
 	end
 	local hosts = {}
 	for _, r in ipairs(mx.records) do
@@ -79,12 +82,12 @@ local function check_record(ctx, domain, add, summary)
 	local txt, msg, code = ctx:query(name, "TXT")
 	if not txt then
 		add("sts.record.lookup_failed", ("looking up %s failed: %s (%s); senders retry later"):format(name, msg, code))
-		return nil, false
+		return nil, false, { code = code }
 	end
 	if txt.dnssec == "bogus" then
 		add("sts.dnssec.bogus", ("the %s TXT answer failed DNSSEC validation: senders see no policy"):format(name),
 			{ evidence = txt.why_bogus })
-		return nil, false
+		return nil, false, txt
 	end
 	local texts = {}
 	for i, r in ipairs(txt.records) do
@@ -93,12 +96,12 @@ local function check_record(ctx, domain, add, summary)
 	local record, a, rcode = core.select_sts_record(txt.records)
 	if record then
 		add("sts.record.ok", ("%s publishes MTA-STS policy id %s"):format(name, record.id), { evidence = texts })
-		return record, true
+		return record, true, txt
 	end
 	if rcode == "STS_NONE" then
 		add("sts.record.missing", ("no v=STSv1 TXT record at %s: MTA-STS is not deployed"):format(name),
 			{ evidence = texts, fix = ("%s. TXT \"v=STSv1; id=%s\""):format(name, os.date("!%Y%m%dT%H%M%S")) })
-		return nil, false
+		return nil, false, txt
 	end
 	summary.reason = "senders see no policy: " .. a
 	if rcode == "STS_MULTIPLE" then
@@ -108,7 +111,7 @@ local function check_record(ctx, domain, add, summary)
 		add("sts.record.invalid", ("the TXT record at %s is invalid: %s; senders see no policy"):format(name, a),
 			{ evidence = texts, fix = ("%s. TXT \"v=STSv1; id=%s\""):format(name, os.date("!%Y%m%dT%H%M%S")) })
 	end
-	return nil, true
+	return nil, true, txt
 end
 
 --- Step 2: the policy fetch. Returns the body to parse, or nil.
@@ -134,7 +137,7 @@ local function check_fetch(ctx, domain, add)
 					tostring(cert.not_after)), { evidence = cert, fix = "renew the certificate of mta-sts." .. domain })
 		end
 		add("sts.policy.ok", ("%s is served over valid HTTPS"):format(url))
-		return res.body
+		return res.body, res
 	end
 	local c = res.code or code
 	local evidence = { code = c, message = res.message or msg, status = res.status, location = res.location,
@@ -164,19 +167,22 @@ local function check_fetch(ctx, domain, add)
 		}
 		add(id, text[id], { evidence = evidence })
 		if c == "CONTENT_TYPE" then
-			return res.body -- still worth checking what it says
+			return res.body, res -- still worth checking what it says
 		end
 	else
 		add("sts.policy.unreachable", ("%s cannot be fetched: %s (%s)"):format(url, tostring(res.message or msg),
 			tostring(c)), { evidence = evidence })
 	end
-	return nil
+	return nil, res
 end
 
 --- Step 4: the MX records against the policy, and the covered hosts' TLS.
 local function check_mx(ctx, domain, policy, add, summary)
 	local hosts, err, mx_dnssec = mx_hosts(ctx, domain)
 	if not hosts then
+		if err == "bogus" then
+			add("sts.dnssec.bogus", ("the MX records of %s failed DNSSEC validation: senders cannot deliver"):format(domain))
+		end
 		summary.reason = summary.reason or ("the MX records could not be compared: " .. err)
 		return
 	end
@@ -255,26 +261,28 @@ function check.run(ctx, domain, opts)
 	local state = opts.state or {}
 	local summary = { mx = {} }
 
-	local record, go_on = check_record(ctx, domain, add, summary)
+	local record, go_on, txt = check_record(ctx, domain, add, summary)
 	summary.id = record and record.id
-	if not go_on then
-		summary.state = "no-policy"
-		return out, summary
+	local body, fetched
+	if go_on then
+		body, fetched = check_fetch(ctx, domain, add)
 	end
-	local body = check_fetch(ctx, domain, add)
+	-- What a sender with nothing cached decides (the same code the embeddings use).
+	local decision = sts_state { txt = txt, fetch = fetched, now = now }
+	summary.state = decision.state == "need-fetch" and "no-policy" or decision.state
+	if summary.state ~= "enforce" and summary.state ~= "testing" and summary.state ~= "none" then
+		summary.reason = summary.reason or ("senders see no policy: " .. decision.reason)
+	end
 	if not body then
-		summary.state = "no-policy"
 		return out, summary
 	end
 	local policy, perr, _, diags = core.parse_policy(body)
 	if not policy then
 		add("sts.policy.invalid", "the policy file is invalid: " .. perr .. "; senders see no policy",
 			{ evidence = diags })
-		summary.state = "no-policy"
 		return out, summary
 	end
 	summary.mode, summary.max_age, summary.policy_mx = policy.mode, policy.max_age, policy.mx
-	summary.state = (record and not summary.reason) and policy.mode or "no-policy"
 
 	-- sts.id.stale: the body changed while the TXT id stayed (needs --state).
 	local canon = policy_text.canonical(policy)
