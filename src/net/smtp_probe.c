@@ -85,6 +85,7 @@ struct mts_probe {
 	struct mts_query *q4, *q6, *qtlsa;
 	struct fam f4, f6;
 	int tlsa_done, conns_started, finished;
+	int dane_decided; /* dane_decide ran when the connections started */
 	struct conn *conns;
 	size_t nconns, conns_left;
 	long long started;
@@ -1005,8 +1006,9 @@ static void probe_finish(struct mts_probe *pr)
 	if (pr->finished)
 		return;
 	pr->finished = 1;
-	for (i = 0; i < pr->res.naddrs; i++)
-		if (!pr->res.addrs[i].dane.usable && !pr->res.addrs[i].dane.bogus)
+	/* the connections did not wait for the TLSA answer: explain now */
+	if (!pr->dane_decided)
+		for (i = 0; i < pr->res.naddrs; i++)
 			dane_decide(pr, &pr->res.addrs[i]);
 	pr->res.done = 1;
 	pr->res.elapsed_ms = (long)(now_ms() - pr->started);
@@ -1095,6 +1097,7 @@ static void start_conns(struct mts_probe *pr)
 		return;
 	}
 	pr->nconns = pr->conns_left = pr->res.naddrs;
+	pr->dane_decided = pr->tlsa_done;
 	for (i = 0; i < pr->nconns; i++) {
 		struct conn *c = &pr->conns[i];
 		c->pr = pr;
