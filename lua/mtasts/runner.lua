@@ -11,11 +11,13 @@ end
 
 --- jobs: array of { domain = …, check = { name, run }, opts = …, deadline = epoch seconds,
 -- done = function(job, findings_or_nil, err, summary) }: a check's run returns
--- findings and optionally a summary. Returns when every job is done.
+-- findings and optionally a summary. A done callback may append jobs to
+-- `jobs`: they start at once (a rolling window). Returns when every job is done.
 function runner.run(ctx, jobs)
-	local live = {}
+	local live, by_co = {}, {}
 	local function finish(job, ok, result, summary)
 		live[job.co] = nil
+		by_co[job.co] = nil
 		if ok then
 			job.done(job, result or {}, nil, summary)
 		else
@@ -30,17 +32,27 @@ function runner.run(ctx, jobs)
 			finish(job, true, result, summary)
 		end
 	end
-	local by_co = {}
-	for _, job in ipairs(jobs) do
-		job.co = coroutine.create(function()
-			return job.check.run(ctx, job.domain, job.opts or {})
-		end)
-		by_co[job.co] = job
-		live[job.co] = job
+	local started = 0
+	-- Starts the jobs not started yet, including those appended by done callbacks
+	-- (never while `live` is being traversed: it only grows here).
+	local function start_new()
+		while started < #jobs do
+			local first = started + 1
+			started = #jobs
+			for i = first, started do
+				local job = jobs[i]
+				job.co = coroutine.create(function()
+					return job.check.run(ctx, job.domain, job.opts or {})
+				end)
+				by_co[job.co] = job
+				live[job.co] = job
+			end
+			for i = first, started do
+				resume(jobs[i])
+			end
+		end
 	end
-	for _, job in ipairs(jobs) do
-		resume(job)
-	end
+	start_new()
 	while next(live) do
 		local t = now()
 		local soonest
@@ -62,6 +74,7 @@ function runner.run(ctx, jobs)
 				end
 			end
 		end
+		start_new()
 	end
 end
 

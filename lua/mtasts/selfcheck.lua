@@ -84,12 +84,13 @@ function selfcheck.run_many(domains, opts, on_report)
 		order[#order + 1] = c.name
 	end
 	local next_domain = 1
+	local jobs = {} -- every job of the run, appended as domains start (runner.run)
+	local start_next
 
 	local function start(domain)
 		local report = new_report(domain)
 		local remembered = opts.state and state_store.load(opts.state, domain) or {}
 		local left = #checks
-		local jobs = {}
 		for _, c in ipairs(checks) do
 			jobs[#jobs + 1] = {
 				domain = domain, check = c, deadline = os.time() + timeout,
@@ -120,24 +121,26 @@ function selfcheck.run_many(domains, opts, on_report)
 						if on_report then
 							on_report(report)
 						end
+						start_next()
 					end
 				end,
 			}
 		end
-		return jobs
 	end
 
-	-- Domains start in waves of `concurrency`; each wave shares the context.
-	while next_domain <= #domains do
-		local jobs = {}
-		for i = next_domain, math.min(#domains, next_domain + concurrency - 1) do
-			for _, j in ipairs(start(domains[i])) do
-				jobs[#jobs + 1] = j
-			end
+	-- A rolling window: `concurrency` domains at once, the next one starting as
+	-- soon as one finishes; all share the context.
+	function start_next()
+		if next_domain <= #domains then
+			next_domain = next_domain + 1
+			start(domains[next_domain - 1])
 		end
-		next_domain = next_domain + concurrency
-		runner.run(ctx, jobs)
 	end
+
+	for _ = 1, math.max(1, concurrency) do
+		start_next()
+	end
+	runner.run(ctx, jobs)
 	if not opts.context then
 		ctx:close()
 	end
