@@ -24,7 +24,6 @@ function context.new(config)
 		memo = {},     -- key -> { done, result = {n, …}, waiters = { co… } }
 		ready = {},    -- coroutines whose answer arrived, to resume
 		pending = 0,   -- submitted, not answered
-		_probers = {}, -- by mx_dnssec
 	}, Context)
 	self.resolver = core.resolver(config.resolver or {})
 	return self
@@ -42,27 +41,22 @@ function Context:fetcher()
 	return self._fetcher
 end
 
--- mx_dnssec (the DNSSEC status of the MX RRset naming a host) is an option
--- of the prober, not of a probe: one prober per status seen.
-function Context:prober(mx_dnssec)
-	local p = self._probers[mx_dnssec]
-	if not p then
+function Context:prober()
+	if not self._prober then
 		if not core.prober then
 			error("this build of mtasts has no SMTP prober", 2)
 		end
-		p = core.prober { resolver = self.resolver, ca_file = self.config.ca_file, ca_path = self.config.ca_path,
-			timeout = self.config.timeout, mx_dnssec = mx_dnssec }
-		self._probers[mx_dnssec] = p
+		self._prober = core.prober { resolver = self.resolver, ca_file = self.config.ca_file,
+			ca_path = self.config.ca_path, timeout = self.config.timeout }
 	end
-	return p
+	return self._prober
 end
 
 --- Every I/O context made so far.
 function Context:contexts()
-	local list = { self.resolver, self._fetcher }
-	for _, p in pairs(self._probers) do
-		list[#list + 1] = p
-	end
+	local list = { self.resolver }
+	list[#list + 1] = self._fetcher
+	list[#list + 1] = self._prober
 	return list
 end
 
@@ -124,7 +118,8 @@ function Context:probe(host, mx_dnssec)
 	host = host:lower():gsub("%.$", "")
 	mx_dnssec = mx_dnssec or "unknown"
 	return self:_await("p " .. host .. " " .. mx_dnssec, function(cb)
-		self:prober(mx_dnssec):submit(host, cb)
+		-- mx_dnssec: the DNSSEC status of the MX RRset that named this host (DANE needs "secure")
+		self:prober():submit(host, { mx_dnssec = mx_dnssec }, cb)
 	end)
 end
 
