@@ -1,5 +1,6 @@
 /* The HTTPS fetcher: libcurl multi + epoll + the mts_resolver. See fetch.h. */
 #include "fetch.h"
+#include "netutil.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -85,26 +86,6 @@ struct mts_fetcher {
 	long long timer;         /* curl's timer deadline (monotonic ms), -1: none */
 	struct flist dns, ready, running, done;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static char *dup_str(const char *s)
-{
-	char *p;
-	size_t n;
-	if (s == NULL)
-		return NULL;
-	n = strlen(s);
-	p = malloc(n + 1);
-	if (p != NULL)
-		memcpy(p, s, n + 1);
-	return p;
-}
 
 /* Copies src into dst[size], truncating (no format: no truncation warnings). */
 static void scopy(char *dst, size_t size, const char *src)
@@ -311,18 +292,17 @@ static size_t header_cb(char *data, size_t size, size_t nmemb, void *userp)
 static int socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 {
 	struct mts_fetcher *f = userp;
-	struct epoll_event ev;
+	uint32_t events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+	epoll_data_t data;
 	(void)easy;
 	(void)socketp;
 	if (what == CURL_POLL_REMOVE) {
 		(void)epoll_ctl(f->epfd, EPOLL_CTL_DEL, s, NULL); /* may already be closed */
 		return 0;
 	}
-	memset(&ev, 0, sizeof ev);
-	ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
-	ev.data.fd = s;
-	if (epoll_ctl(f->epfd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT)
-		(void)epoll_ctl(f->epfd, EPOLL_CTL_ADD, s, &ev);
+	data.fd = s;
+	if (mts_epoll_set(f->epfd, EPOLL_CTL_MOD, s, events, data) != 0 && errno == ENOENT)
+		(void)mts_epoll_set(f->epfd, EPOLL_CTL_ADD, s, events, data);
 	return 0;
 }
 
@@ -330,7 +310,7 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 {
 	struct mts_fetcher *f = userp;
 	(void)multi;
-	f->timer = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	f->timer = timeout_ms < 0 ? -1 : mts_now_ms() + timeout_ms;
 	return 0;
 }
 
@@ -392,14 +372,10 @@ void mts_fetcher_set_resolver(struct mts_fetcher *f, struct mts_resolver *r)
 		}
 	} else {
 		int fd = mts_resolver_fd(r);
-		if (fd >= 0) {
-			struct epoll_event ev;
-			memset(&ev, 0, sizeof ev);
-			ev.events = EPOLLIN;
-			ev.data.fd = fd;
-			if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, fd, &ev) == 0 || errno == EEXIST)
-				f->rfd = fd;
-		}
+		epoll_data_t data;
+		data.fd = fd;
+		if (fd >= 0 && (mts_epoll_set(f->epfd, EPOLL_CTL_ADD, fd, EPOLLIN, data) == 0 || errno == EEXIST))
+			f->rfd = fd;
 	}
 	f->r = r;
 }
@@ -479,7 +455,7 @@ int mts_fetcher_timeout_ms(const struct mts_fetcher *f)
 	int rt;
 	if (f->done.n > 0 || f->ready.n > 0)
 		return 0;
-	now = now_ms();
+	now = mts_now_ms();
 	if (f->timer >= 0)
 		next = f->timer;
 	for (fe = f->dns.head; fe != NULL; fe = fe->next)
@@ -504,7 +480,7 @@ static void finish(struct mts_fetch *fe)
 	fe->phase = PH_DONE;
 	fe->res.done = 1;
 	fe->res.ok = fe->res.code == NULL;
-	fe->res.elapsed_ms = (long)(now_ms() - fe->start_ms);
+	fe->res.elapsed_ms = (long)(mts_now_ms() - fe->start_ms);
 	if (f != NULL)
 		list_move(&f->done, fe);
 }
@@ -629,7 +605,7 @@ struct mts_fetch *mts_fetcher_submit(struct mts_fetcher *f, const char *url, int
 		return NULL;
 	fe->f = f;
 	fe->arg = arg;
-	fe->start_ms = now_ms();
+	fe->start_ms = mts_now_ms();
 	fe->deadline_ms = fe->start_ms + (o->timeout_ms > 0 ? o->timeout_ms : MTS_FETCH_DEFAULT_TIMEOUT_MS);
 	fe->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : MTS_FETCH_DEFAULT_CONNECT_MS;
 	/* Unless told otherwise, one dead address (an unanswered IPv6, say) may use
@@ -638,10 +614,10 @@ struct mts_fetch *mts_fetcher_submit(struct mts_fetcher *f, const char *url, int
 		fe->connect_timeout_ms = (fe->deadline_ms - fe->start_ms) / 2;
 	fe->max_size = o->max_size;
 	fe->res.policy = policy;
-	fe->res.url = dup_str(url);
-	fe->ca_file = dup_str(o->ca_file);
-	fe->ca_path = dup_str(o->ca_path);
-	fe->user_agent = dup_str(o->user_agent ? o->user_agent : DEFAULT_USER_AGENT);
+	fe->res.url = mts_strdup(url);
+	fe->ca_file = mts_strdup(o->ca_file);
+	fe->ca_path = mts_strdup(o->ca_path);
+	fe->user_agent = mts_strdup(o->user_agent ? o->user_agent : DEFAULT_USER_AGENT);
 	if (fe->res.url == NULL || fe->user_agent == NULL || (o->ca_file && !fe->ca_file) ||
 	    (o->ca_path && !fe->ca_path)) {
 		mts_fetch_free(fe);
@@ -677,9 +653,9 @@ struct mts_fetch *mts_fetcher_fail(struct mts_fetcher *f, const char *url, int p
 		return NULL;
 	fe->f = f;
 	fe->arg = arg;
-	fe->start_ms = now_ms();
+	fe->start_ms = mts_now_ms();
 	fe->res.policy = policy;
-	fe->res.url = dup_str(url);
+	fe->res.url = mts_strdup(url);
 	if (fe->res.url == NULL) {
 		free(fe);
 		return NULL;
@@ -739,7 +715,7 @@ static int start_attempt(struct mts_fetch *fe)
 {
 	struct mts_fetch_result *r = &fe->res;
 	struct mts_fetch_addr *a = &r->addrs[fe->cur];
-	long long left = fe->deadline_ms - now_ms();
+	long long left = fe->deadline_ms - mts_now_ms();
 	int diag = fe->phase == PH_DIAG;
 	int port = diag ? 80 : r->port;
 	char entry[MTS_ADDRSTRLEN + 300], url[2100];
@@ -1123,15 +1099,15 @@ int mts_fetcher_step(struct mts_fetcher *f)
 	}
 	if (f->r != NULL && (resolver_ready || f->dns.n > 0))
 		mts_resolver_process(f->r);
-	expire_dns(f, now_ms());
+	expire_dns(f, mts_now_ms());
 	start_ready(f);
 	for (round = 0; round < 8; round++) {
-		if (f->timer >= 0 && f->timer <= now_ms()) {
+		if (f->timer >= 0 && f->timer <= mts_now_ms()) {
 			f->timer = -1;
 			curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 		}
 		read_info(f);
-		if (!(f->timer >= 0 && f->timer <= now_ms()))
+		if (!(f->timer >= 0 && f->timer <= mts_now_ms()))
 			break;
 	}
 	return (int)(f->done.n - before);

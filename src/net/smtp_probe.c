@@ -18,6 +18,7 @@
  * ok is 1 when none applies: an RFC 8461 sender and an RFC 7672 sender
  * would both deliver over this connection. */
 #include "smtp_probe.h"
+#include "netutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -111,26 +112,6 @@ struct mts_prober {
 };
 
 /* ------------------------------------------------------------------ helpers */
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static char *dup_str(const char *s)
-{
-	char *d;
-	size_t n;
-	if (s == NULL)
-		return NULL;
-	n = strlen(s);
-	d = malloc(n + 1);
-	if (d != NULL)
-		memcpy(d, s, n + 1);
-	return d;
-}
 
 static void set_msg(char *buf, size_t size, const char *fmt, ...)
 {
@@ -226,13 +207,11 @@ static void probe_conn_finished(struct mts_probe *pr);
 
 static void conn_want(struct conn *c, unsigned ev)
 {
-	struct epoll_event e;
+	epoll_data_t data;
 	if (c->events == ev || c->fd < 0)
 		return;
-	memset(&e, 0, sizeof e);
-	e.events = ev;
-	e.data.ptr = c;
-	if (epoll_ctl(c->pr->p->epfd, c->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, &e) == 0)
+	data.ptr = c;
+	if (mts_epoll_set(c->pr->p->epfd, c->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, ev, data) == 0)
 		c->events = ev;
 }
 
@@ -265,7 +244,7 @@ static void conn_finish(struct conn *c)
 	c->rtext = NULL;
 	c->rcap = c->rlen = 0;
 	c->st = C_DONE;
-	c->a->elapsed_ms = (long)(now_ms() - c->started);
+	c->a->elapsed_ms = (long)(mts_now_ms() - c->started);
 	probe_conn_finished(c->pr);
 }
 
@@ -284,7 +263,7 @@ static void conn_fail(struct conn *c, const char *code, const char *fmt, ...)
 static void conn_phase(struct conn *c, enum cstate st)
 {
 	c->st = st;
-	c->deadline = now_ms() + c->pr->p->timeout_ms;
+	c->deadline = mts_now_ms() + c->pr->p->timeout_ms;
 }
 
 /* Opens the socket and starts connecting. Returns 0, or -1 (address failed). */
@@ -565,7 +544,7 @@ static int on_reply(struct conn *c)
 	switch (c->st) {
 	case C_BANNER:
 		if (a->banner == NULL)
-			a->banner = dup_str(c->rtext);
+			a->banner = mts_strdup(c->rtext);
 		if (code / 100 != 2) {
 			conn_fail(c, "SMTP_REJECT", "the server greets with '%s'", reply_first_line(c, first, sizeof first));
 			conn_quit_plain(c);
@@ -1011,7 +990,7 @@ static void probe_finish(struct mts_probe *pr)
 		for (i = 0; i < pr->res.naddrs; i++)
 			dane_decide(pr, &pr->res.addrs[i]);
 	pr->res.done = 1;
-	pr->res.elapsed_ms = (long)(now_ms() - pr->started);
+	pr->res.elapsed_ms = (long)(mts_now_ms() - pr->started);
 	if (p != NULL) {
 		list_del(&p->running, pr);
 		list_add(&p->done, pr);
@@ -1080,7 +1059,7 @@ static void addresses_known(struct mts_probe *pr)
 static void start_conns(struct mts_probe *pr)
 {
 	size_t i;
-	long long t = now_ms();
+	long long t = mts_now_ms();
 	if (pr->conns_started || !pr->res.resolved)
 		return;
 	/* With a secure MX RRset the TLSA answer decides the handshake: wait. */
@@ -1215,7 +1194,7 @@ struct mts_probe *mts_prober_submit(struct mts_prober *p, const char *host, enum
 
 	if (pr == NULL)
 		return NULL;
-	pr->res.host = dup_str(host);
+	pr->res.host = mts_strdup(host);
 	if (pr->res.host == NULL) {
 		free(pr);
 		return NULL;
@@ -1225,7 +1204,7 @@ struct mts_probe *mts_prober_submit(struct mts_prober *p, const char *host, enum
 		pr->res.host[n - 1] = '\0';
 	pr->p = p;
 	pr->arg = arg;
-	pr->started = now_ms();
+	pr->started = mts_now_ms();
 	pr->res.mx_dnssec = mx_dnssec;
 	pr->res.port = p->port;
 	list_add(&p->running, pr);
@@ -1370,12 +1349,10 @@ void mts_prober_set_resolver(struct mts_prober *p, struct mts_resolver *r)
 	}
 	p->r = r;
 	if (r != NULL) {
-		struct epoll_event e;
 		int fd = mts_resolver_fd(r);
-		memset(&e, 0, sizeof e);
-		e.events = EPOLLIN;
-		e.data.ptr = p;
-		if (fd >= 0 && epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &e) == 0)
+		epoll_data_t data;
+		data.ptr = p;
+		if (fd >= 0 && mts_epoll_set(p->epfd, EPOLL_CTL_ADD, fd, EPOLLIN, data) == 0)
 			p->rfd = fd;
 		return;
 	}
@@ -1402,7 +1379,7 @@ struct mts_prober *mts_prober_new(struct mts_resolver *r, const struct mts_probe
 	}
 	p->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : MTS_PROBE_DEFAULT_TIMEOUT_MS;
 	p->port = o->port > 0 ? o->port : 25;
-	p->ehlo = dup_str(o->ehlo_name ? o->ehlo_name : "localhost");
+	p->ehlo = mts_strdup(o->ehlo_name ? o->ehlo_name : "localhost");
 	p->bio_meth = nosig_method();
 	if (p->ehlo == NULL || p->bio_meth == NULL) {
 		set_msg(err, errsize, "out of memory");
@@ -1445,7 +1422,7 @@ int mts_prober_fd(const struct mts_prober *p)
 int mts_prober_timeout_ms(const struct mts_prober *p)
 {
 	const struct mts_probe *pr;
-	long long t = now_ms(), best = -1;
+	long long t = mts_now_ms(), best = -1;
 	int rt;
 	if (p->done.head != NULL)
 		return 0;
@@ -1497,7 +1474,7 @@ int mts_prober_step(struct mts_prober *p)
 	}
 	if (p->r)
 		mts_resolver_process(p->r); /* DNS deadlines */
-	t = now_ms();
+	t = mts_now_ms();
 	for (pr = p->running.head; pr != NULL; pr = next) {
 		size_t k;
 		next = pr->next;

@@ -1,0 +1,34 @@
+#include "netutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+long long mts_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+char *mts_strdup(const char *s)
+{
+	char *p;
+	size_t n;
+	if (s == NULL)
+		return NULL;
+	n = strlen(s);
+	p = malloc(n + 1);
+	if (p != NULL)
+		memcpy(p, s, n + 1);
+	return p;
+}
+
+int mts_epoll_set(int epfd, int op, int fd, uint32_t events, epoll_data_t data)
+{
+	struct epoll_event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.events = events;
+	ev.data = data;
+	return epoll_ctl(epfd, op, fd, &ev);
+}
