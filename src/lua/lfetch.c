@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lopts.h"
 #include "lpure.h"
 #include "../net/fetch.h"
 
@@ -278,31 +279,8 @@ static int ms_from_seconds(lua_Number s)
 
 static const char *const option_keys[] = { "resolver", "ca_file", "ca_path", "timeout", "connect_timeout",
 	                                       "max_size", "user_agent", NULL };
-
-static int opt_get(lua_State *L, int t, const char *who, const char *key, int type)
-{
-	lua_getfield(L, t, key);
-	if (lua_isnil(L, -1)) {
-		lua_pop(L, 1);
-		return 0;
-	}
-	if (lua_type(L, -1) != type)
-		luaL_error(L, "%s: option '%s' must be a %s, not a %s", who, key, lua_typename(L, type),
-		           luaL_typename(L, -1));
-	return 1;
-}
-
-static long opt_seconds(lua_State *L, int t, const char *who, const char *key, long dflt)
-{
-	lua_Number s;
-	if (!opt_get(L, t, who, key, LUA_TNUMBER))
-		return dflt;
-	s = lua_tonumber(L, -1);
-	lua_pop(L, 1);
-	if (!(s > 0) || s > 86400)
-		luaL_error(L, "%s: option '%s' must be seconds in (0, 86400]", who, key);
-	return (long)ceil(s * 1000);
-}
+/* handed to C as they are: never empty, no NUL byte (in option_keys order) */
+static const char *const string_keys[] = { "ca_file", "ca_path", "user_agent", NULL };
 
 /* Checks the options table at t and pushes a new fetcher userdata. */
 static struct lfetcher *new_fetcher(lua_State *L, int t, const char *who)
@@ -312,31 +290,7 @@ static struct lfetcher *new_fetcher(lua_State *L, int t, const char *who)
 	int ud, uv, i;
 	struct mts_resolver *r;
 
-	if (lua_type(L, t) != LUA_TTABLE)
-		luaL_error(L, "%s: options table expected (with at least a resolver), got %s", who,
-		           luaL_typename(L, t));
-	lua_pushnil(L);
-	while (lua_next(L, t) != 0) {
-		if (lua_type(L, -2) != LUA_TSTRING)
-			luaL_error(L, "%s: option names must be strings", who);
-		for (i = 0; option_keys[i] != NULL; i++)
-			if (strcmp(option_keys[i], lua_tostring(L, -2)) == 0)
-				break;
-		if (option_keys[i] == NULL)
-			luaL_error(L, "%s: unknown option '%s'", who, lua_tostring(L, -2));
-		lua_pop(L, 1);
-	}
-	lua_getfield(L, t, "resolver");
-	if (lua_isnil(L, -1))
-		luaL_error(L, "%s: option 'resolver' is required (an mtasts.resolver): "
-		           "the host's addresses are resolved only through it", who);
-	if (luaL_testudata(L, -1, "mtasts.resolver") == NULL)
-		luaL_error(L, "%s: option 'resolver' must be an mtasts.resolver, not a %s", who, luaL_typename(L, -1));
-	r = mts_lua_toresolver(L, -1);
-	if (r == NULL)
-		luaL_error(L, "%s: the resolver is closed", who);
-	lua_pop(L, 1);
-
+	r = mts_opt_resolver(L, t, who, option_keys, "the host's addresses are resolved only through it");
 	lf = mts_newuserdata(L, sizeof *lf);
 	ud = lua_gettop(L);
 	memset(lf, 0, sizeof *lf);
@@ -348,28 +302,13 @@ static struct lfetcher *new_fetcher(lua_State *L, int t, const char *who)
 	lua_setfield(L, uv, "resolver");
 	lua_newtable(L);
 	lua_setfield(L, uv, "pending");
-	for (i = 1; i < 7; i++) {
-		const char *k = option_keys[i];
-		if (strcmp(k, "ca_file") == 0 || strcmp(k, "ca_path") == 0 || strcmp(k, "user_agent") == 0) {
-			if (opt_get(L, t, who, k, LUA_TSTRING)) {
-				size_t n;
-				const char *s = lua_tolstring(L, -1, &n);
-				if (strlen(s) != n || n == 0)
-					luaL_error(L, "%s: option '%s' must not be empty or hold a NUL byte", who, k);
-				lua_setfield(L, uv, k);
-			}
-		}
-	}
-	lf->timeout_ms = opt_seconds(L, t, who, "timeout", MTS_FETCH_DEFAULT_TIMEOUT_MS);
-	lf->connect_timeout_ms = opt_seconds(L, t, who, "connect_timeout", 0); /* 0: the C default */
-	lf->max_size = MTS_FETCH_DEFAULT_MAX_SIZE;
-	if (opt_get(L, t, who, "max_size", LUA_TNUMBER)) {
-		lua_Number n = lua_tonumber(L, -1);
-		if (!(n >= 1) || n > 1e9 || n != floor(n))
-			luaL_error(L, "%s: option 'max_size' must be an integer number of bytes in [1, 1e9]", who);
-		lf->max_size = (size_t)n;
-		lua_pop(L, 1);
-	}
+	for (i = 0; string_keys[i] != NULL; i++)
+		if (mts_opt_cstring(L, t, who, string_keys[i]))
+			lua_setfield(L, uv, string_keys[i]);
+	lf->timeout_ms = mts_opt_seconds(L, t, who, "timeout", MTS_FETCH_DEFAULT_TIMEOUT_MS);
+	lf->connect_timeout_ms = mts_opt_seconds(L, t, who, "connect_timeout", 0); /* 0: the C default */
+	lf->max_size = (size_t)mts_opt_integer(L, t, who, "max_size", 1, 1e9,
+	                                       "an integer number of bytes in [1, 1e9]", MTS_FETCH_DEFAULT_MAX_SIZE);
 	mts_setuservalue(L, ud);
 	lf->f = mts_fetcher_new(r, err, sizeof err);
 	if (lf->f == NULL)

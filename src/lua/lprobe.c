@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lopts.h"
 #include "lpure.h"
 #include "../net/smtp_probe.h"
 
@@ -332,19 +333,6 @@ static int ms_from_seconds(lua_Number s)
 static const char *const option_keys[] = { "resolver", "ca_file", "ca_path", "timeout", "ehlo_name",
 	                                       "mx_dnssec", "port", NULL };
 
-static int opt_get(lua_State *L, int t, const char *who, const char *key, int type)
-{
-	lua_getfield(L, t, key);
-	if (lua_isnil(L, -1)) {
-		lua_pop(L, 1);
-		return 0;
-	}
-	if (lua_type(L, -1) != type)
-		luaL_error(L, "%s: option '%s' must be a %s, not a %s", who, key, lua_typename(L, type),
-		           luaL_typename(L, -1));
-	return 1;
-}
-
 /* The mx_dnssec value at idx (a string); raises when it is not one. */
 static enum mts_dnssec check_dnssec(lua_State *L, int idx, const char *who)
 {
@@ -358,23 +346,6 @@ static enum mts_dnssec check_dnssec(lua_State *L, int idx, const char *who)
 	return MTS_DNSSEC_UNKNOWN;
 }
 
-/* Checks the keys of the options table at t (all must be in option_keys). */
-static void check_keys(lua_State *L, int t, const char *who)
-{
-	int i;
-	lua_pushnil(L);
-	while (lua_next(L, t) != 0) {
-		if (lua_type(L, -2) != LUA_TSTRING)
-			luaL_error(L, "%s: option names must be strings", who);
-		for (i = 0; option_keys[i] != NULL; i++)
-			if (strcmp(option_keys[i], lua_tostring(L, -2)) == 0)
-				break;
-		if (option_keys[i] == NULL)
-			luaL_error(L, "%s: unknown option '%s'", who, lua_tostring(L, -2));
-		lua_pop(L, 1);
-	}
-}
-
 /* Checks the options table at t and pushes a new prober userdata. */
 static struct lprober *new_prober(lua_State *L, int t, const char *who)
 {
@@ -384,26 +355,16 @@ static struct lprober *new_prober(lua_State *L, int t, const char *who)
 	char err[256];
 	int ud, uv;
 
-	if (lua_type(L, t) != LUA_TTABLE)
-		luaL_error(L, "%s: options table expected (with at least a resolver), got %s", who,
-		           luaL_typename(L, t));
-	check_keys(L, t, who);
+	r = mts_opt_resolver(L, t, who, option_keys,
+	                     "the host's addresses and TLSA records are resolved only through it");
 	memset(&o, 0, sizeof o);
-	lua_getfield(L, t, "resolver");
-	if (lua_isnil(L, -1))
-		luaL_error(L, "%s: option 'resolver' is required (an mtasts.resolver): "
-		           "the host's addresses and TLSA records are resolved only through it", who);
-	if (luaL_testudata(L, -1, "mtasts.resolver") == NULL)
-		luaL_error(L, "%s: option 'resolver' must be an mtasts.resolver, not a %s", who, luaL_typename(L, -1));
-	r = mts_lua_toresolver(L, -1);
-	if (r == NULL)
-		luaL_error(L, "%s: the resolver is closed", who);
-	lua_pop(L, 1);
-	if (opt_get(L, t, who, "ca_file", LUA_TSTRING))
+	/* unlike the fetcher's, taken as any string: "" fails in mts_prober_new
+	 * ("cannot read the CA store"), a NUL byte ends the name */
+	if (mts_opt_get(L, t, who, "ca_file", LUA_TSTRING))
 		o.ca_file = lua_tostring(L, -1);
-	if (opt_get(L, t, who, "ca_path", LUA_TSTRING))
+	if (mts_opt_get(L, t, who, "ca_path", LUA_TSTRING))
 		o.ca_path = lua_tostring(L, -1);
-	if (opt_get(L, t, who, "ehlo_name", LUA_TSTRING)) {
+	if (mts_opt_get(L, t, who, "ehlo_name", LUA_TSTRING)) {
 		size_t n, i;
 		const char *s = lua_tolstring(L, -1, &n);
 		if (n == 0 || n > 255)
@@ -413,23 +374,9 @@ static struct lprober *new_prober(lua_State *L, int t, const char *who)
 				luaL_error(L, "%s: option 'ehlo_name' must be printable ASCII without spaces", who);
 		o.ehlo_name = s;
 	}
-	o.timeout_ms = MTS_PROBE_DEFAULT_TIMEOUT_MS;
-	if (opt_get(L, t, who, "timeout", LUA_TNUMBER)) {
-		lua_Number s = lua_tonumber(L, -1);
-		if (!(s > 0) || s > 86400)
-			luaL_error(L, "%s: option 'timeout' must be seconds in (0, 86400]", who);
-		o.timeout_ms = (long)ceil(s * 1000);
-		lua_pop(L, 1);
-	}
-	o.port = 25;
-	if (opt_get(L, t, who, "port", LUA_TNUMBER)) {
-		lua_Number n = lua_tonumber(L, -1);
-		if (n != floor(n) || n < 1 || n > 65535)
-			luaL_error(L, "%s: option 'port' must be an integer in 1-65535", who);
-		o.port = (int)n;
-		lua_pop(L, 1);
-	}
-	if (opt_get(L, t, who, "mx_dnssec", LUA_TSTRING)) {
+	o.timeout_ms = mts_opt_seconds(L, t, who, "timeout", MTS_PROBE_DEFAULT_TIMEOUT_MS);
+	o.port = (int)mts_opt_integer(L, t, who, "port", 1, 65535, "an integer in 1-65535", 25);
+	if (mts_opt_get(L, t, who, "mx_dnssec", LUA_TSTRING)) {
 		check_dnssec(L, -1, who);
 		lua_pop(L, 1);
 	}

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lopts.h"
 #include "lpure.h"
 #include "../dns/rdata.h"
 #include "../dns/resolver.h"
@@ -19,6 +20,7 @@
 #define RESOLVER_TYPE "mtasts.resolver"
 #define QUERY_TYPE "mtasts.resolver.query"
 #define DEFAULT_TA_FILE "/usr/share/dns/root.key"
+#define WHO "mtasts.resolver" /* leads every constructor error */
 
 struct lres {
 	struct mts_resolver *r; /* NULL once closed */
@@ -685,37 +687,9 @@ static int l_q_tostring(lua_State *L)
 static const char *const option_keys[] = { "trust_anchor_file", "trust_anchors", "root_hints", "forwarders",
 	                                        "resolv_conf", "timeout", "options", NULL };
 
-static void check_options(lua_State *L, int t)
-{
-	lua_pushnil(L);
-	while (lua_next(L, t) != 0) {
-		int i;
-		if (lua_type(L, -2) != LUA_TSTRING)
-			luaL_error(L, "mtasts.resolver: option names must be strings");
-		for (i = 0; option_keys[i] != NULL; i++)
-			if (strcmp(option_keys[i], lua_tostring(L, -2)) == 0)
-				break;
-		if (option_keys[i] == NULL)
-			luaL_error(L, "mtasts.resolver: unknown option '%s'", lua_tostring(L, -2));
-		lua_pop(L, 1);
-	}
-}
-
-static int opt_type(lua_State *L, int t, const char *key, int type1, int type2)
-{
-	int ty;
-	lua_getfield(L, t, key);
-	ty = lua_type(L, -1);
-	if (ty == LUA_TNIL)
-		return 0;
-	if (ty != type1 && ty != type2)
-		luaL_error(L, "mtasts.resolver: option '%s' has the wrong type (%s)", key, luaL_typename(L, -1));
-	return 1;
-}
-
 static void cfg_fail(lua_State *L, struct mts_resolver *r)
 {
-	luaL_error(L, "mtasts.resolver: %s", mts_resolver_error(r));
+	luaL_error(L, WHO ": %s", mts_resolver_error(r));
 }
 
 /* Applies an array of strings at the top of the stack with fn. */
@@ -726,7 +700,7 @@ static void each_string(lua_State *L, struct mts_resolver *r, const char *key,
 	for (i = 1; i <= n; i++) {
 		lua_rawgeti(L, -1, i);
 		if (lua_type(L, -1) != LUA_TSTRING)
-			luaL_error(L, "mtasts.resolver: option '%s' must be an array of strings", key);
+			luaL_error(L, WHO ": option '%s' must be an array of strings", key);
 		if (fn(r, lua_tostring(L, -1)) != 0)
 			cfg_fail(L, r);
 		lua_pop(L, 1);
@@ -737,19 +711,16 @@ static void apply_options(lua_State *L, int t, struct mts_resolver *r)
 {
 	int servers = 0, anchors = 0;
 
-	if (opt_type(L, t, "timeout", LUA_TNUMBER, LUA_TNUMBER)) {
-		lua_Number s = lua_tonumber(L, -1);
-		if (!(s > 0) || s > 86400)
-			luaL_error(L, "mtasts.resolver: option 'timeout' must be seconds in (0, 86400]");
-		mts_resolver_set_timeout_ms(r, (long)ceil(s * 1000));
+	if (mts_opt_get_oneof(L, t, WHO, "timeout", LUA_TNUMBER, LUA_TNUMBER)) {
+		mts_resolver_set_timeout_ms(r, mts_opt_tomillis(L, -1, WHO, "timeout"));
+		lua_pop(L, 1);
 	}
-	lua_pop(L, 1);
-	if (opt_type(L, t, "forwarders", LUA_TTABLE, LUA_TTABLE)) {
+	if (mts_opt_get_oneof(L, t, WHO, "forwarders", LUA_TTABLE, LUA_TTABLE)) {
 		each_string(L, r, "forwarders", mts_resolver_add_forwarder);
 		servers = 1;
+		lua_pop(L, 1);
 	}
-	lua_pop(L, 1);
-	if (opt_type(L, t, "resolv_conf", LUA_TBOOLEAN, LUA_TSTRING)) {
+	if (mts_opt_get_oneof(L, t, WHO, "resolv_conf", LUA_TBOOLEAN, LUA_TSTRING)) {
 		if (lua_type(L, -1) == LUA_TSTRING) {
 			if (mts_resolver_set_resolvconf(r, lua_tostring(L, -1)) != 0)
 				cfg_fail(L, r);
@@ -759,30 +730,30 @@ static void apply_options(lua_State *L, int t, struct mts_resolver *r)
 				cfg_fail(L, r);
 			servers = 1;
 		}
+		lua_pop(L, 1);
 	}
-	lua_pop(L, 1);
-	if (opt_type(L, t, "root_hints", LUA_TSTRING, LUA_TSTRING)) {
+	if (mts_opt_get_oneof(L, t, WHO, "root_hints", LUA_TSTRING, LUA_TSTRING)) {
 		if (mts_resolver_set_root_hints(r, lua_tostring(L, -1)) != 0)
 			cfg_fail(L, r);
 		servers = 1;
+		lua_pop(L, 1);
 	}
-	lua_pop(L, 1);
 	/* Configured servers are often on loopback (a local unbound, a
 	 * testbed); libunbound ignores those by default. options can undo it. */
 	if (servers && mts_resolver_set_option(r, "do-not-query-localhost:", "no") != 0)
 		cfg_fail(L, r);
-	if (opt_type(L, t, "options", LUA_TTABLE, LUA_TTABLE)) {
+	if (mts_opt_get_oneof(L, t, WHO, "options", LUA_TTABLE, LUA_TTABLE)) {
 		int i, n = (int)lua_rawlen(L, -1);
 		for (i = 1; i <= n; i++) {
 			const char *name, *value;
 			int top = lua_gettop(L);
 			lua_rawgeti(L, -1, i);
 			if (!lua_istable(L, -1))
-				luaL_error(L, "mtasts.resolver: option 'options' must be an array of {name, value}");
+				luaL_error(L, WHO ": option 'options' must be an array of {name, value}");
 			lua_rawgeti(L, -1, 1);
 			lua_rawgeti(L, -2, 2);
 			if (lua_type(L, -2) != LUA_TSTRING || (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER))
-				luaL_error(L, "mtasts.resolver: option 'options' must be an array of {name, value}");
+				luaL_error(L, WHO ": option 'options' must be an array of {name, value}");
 			name = lua_tostring(L, -2);
 			value = lua_tostring(L, -1);
 			if (name[0] != '\0' && name[strlen(name) - 1] != ':')
@@ -791,19 +762,19 @@ static void apply_options(lua_State *L, int t, struct mts_resolver *r)
 				cfg_fail(L, r);
 			lua_settop(L, top);
 		}
+		lua_pop(L, 1);
 	}
-	lua_pop(L, 1);
-	if (opt_type(L, t, "trust_anchor_file", LUA_TSTRING, LUA_TSTRING)) {
+	if (mts_opt_get_oneof(L, t, WHO, "trust_anchor_file", LUA_TSTRING, LUA_TSTRING)) {
 		if (mts_resolver_add_ta_file(r, lua_tostring(L, -1)) != 0)
 			cfg_fail(L, r);
 		anchors = 1;
+		lua_pop(L, 1);
 	}
-	lua_pop(L, 1);
-	if (opt_type(L, t, "trust_anchors", LUA_TTABLE, LUA_TTABLE)) {
+	if (mts_opt_get_oneof(L, t, WHO, "trust_anchors", LUA_TTABLE, LUA_TTABLE)) {
 		each_string(L, r, "trust_anchors", mts_resolver_add_ta);
 		anchors = 1;
+		lua_pop(L, 1);
 	}
-	lua_pop(L, 1);
 	if (!anchors && access(DEFAULT_TA_FILE, R_OK) == 0 && mts_resolver_add_ta_file(r, DEFAULT_TA_FILE) != 0)
 		cfg_fail(L, r);
 	if (mts_resolver_finalize(r) != 0)
@@ -828,7 +799,7 @@ static int l_resolver(lua_State *L)
 		lua_newtable(L);
 		lua_replace(L, 1);
 	}
-	check_options(L, 1);
+	mts_opt_checkkeys(L, 1, WHO, option_keys);
 	lr = mts_newuserdata(L, sizeof *lr); /* 2 */
 	lr->r = NULL;
 	luaL_getmetatable(L, RESOLVER_TYPE);
@@ -837,7 +808,7 @@ static int l_resolver(lua_State *L)
 	mts_setuservalue(L, 2);
 	lr->r = mts_resolver_new();
 	if (lr->r == NULL)
-		return luaL_error(L, "mtasts.resolver: cannot create a libunbound context");
+		return luaL_error(L, WHO ": cannot create a libunbound context");
 	apply_options(L, 1, lr->r);
 	lua_settop(L, 2);
 	return 1;
