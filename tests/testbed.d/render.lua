@@ -22,7 +22,7 @@ local HTTPS_VARIANTS = {
   valid = true, ["self-signed"] = true, ["wrong-name"] = true, ["cn-only"] = true,
   expired = true, expiring = true, redirect = true, ["not-found"] = true, ["text-html"] = true,
   charset = true, oversize = true, ["oversize-chunked"] = true, slow = true,
-  ["http-only"] = true, ["ipv6-only"] = true, ["ipv6-dead"] = true, absent = true,
+  ["http-only"] = true, ["ipv6-only"] = true, ["ipv6-dead"] = true, absent = true, tls10 = true,
 }
 local SMTP_VARIANTS = {
   valid = true, ["no-starttls"] = true, expired = true, ["wrong-name"] = true,
@@ -710,6 +710,11 @@ do
         if h.cert then
           srv[#srv + 1] = ("    ssl_certificate %s/%s.pem;"):format(CERTDIR, h.cert.name)
           srv[#srv + 1] = ("    ssl_certificate_key %s/%s.key;"):format(CERTDIR, h.cert.name)
+        end
+        if h.https.variant == "tls10" then
+          -- an old server: TLS 1.0 only (OpenSSL 3 needs security level 0 for it)
+          srv[#srv + 1] = "    ssl_protocols TLSv1;"
+          srv[#srv + 1] = "    ssl_ciphers DEFAULT:@SECLEVEL=0;"
         end
         local hdir = WWW .. "/" .. h.fqdn
         local pol = h.https.policy

@@ -150,6 +150,10 @@ local function check_fetch(ctx, domain, add)
 		add("sts.policy.unreachable", ("the TXT record promises a policy, but %s cannot be fetched: %s; senders see no policy")
 			:format(url, tostring(res.message or msg)), { evidence = evidence,
 			fix = "publish the policy at " .. url .. " (HTTP 200, text/plain)" })
+	elseif c == "TLS_HANDSHAKE" then
+		add("sts.policy.certificate", ("the TLS handshake with mta-sts.%s fails: %s; senders (TLS 1.2 or newer) see no policy")
+			:format(domain, tostring(res.message or msg)), { evidence = evidence,
+			fix = "enable TLS 1.2 and 1.3 on mta-sts." .. domain .. ", with a certificate valid for that name" })
 	elseif CERTIFICATE[c] then
 		add("sts.policy.certificate", ("the certificate of mta-sts.%s is not valid: %s; senders see no policy")
 			:format(domain, tostring(res.message or msg)), { evidence = evidence,
