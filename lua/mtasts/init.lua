@@ -13,6 +13,9 @@ end
 -- The policy decision of an RFC 8461 sender (pure Lua, no I/O).
 mtasts.sts_state = require "mtasts.sts_state"
 
+-- Waiting for a handle: yields under cqueues, blocks elsewhere.
+mtasts.await = require "mtasts.await"
+
 -- The reference self-check (lua/mtasts/selfcheck.lua).
 mtasts.selfcheck = require("mtasts.selfcheck").selfcheck
 
