@@ -229,6 +229,22 @@ describe("mtasts.smtp_probe", function()
 			assert.equal(0, p:pending())
 			p:close()
 		end)
+		it("a callback may close the resolver or the prober while wait() runs", function()
+			local r2 = mtasts.resolver { forwarders = { DEAD }, trust_anchors = {}, timeout = 30 }
+			local p = mtasts.prober { resolver = r2 }
+			p:submit("", function() r2:close() end)
+			local h = p:submit("mx.unreachable.org")
+			assert.is_true(p:wait(5))
+			local res, _, code = h:result()
+			assert.same({ nil, "DNS_SERVFAIL" }, { res, code })
+			p:close()
+			local p2 = mtasts.prober { resolver = r }
+			local h1 = p2:submit("", function() p2:close() end)
+			local h2 = p2:submit("")
+			assert.is_true(p2:wait())
+			assert.equal("BAD_NAME", select(3, h1:result()))
+			assert.same({ nil, "the prober was closed", "CANCELLED" }, { h2:result() })
+		end)
 		it("is collected without close", function()
 			local p = mtasts.prober { resolver = r, port = 1 }
 			p:submit("mx.local.example")

@@ -1,17 +1,14 @@
 /* mtasts.prober and mtasts.smtp_probe: the Lua face of src/net/smtp_probe.c.
  *
- * Lifetimes: the prober userdata's user value is a table holding its
- * resolver (field resolver, so the resolver outlives it) and `pending`, a
- * table mapping each undelivered probe (light userdata of the C probe) to
- * its handle userdata. A handle's user value holds its prober, its callback
- * and, once delivered, its results. Socket and libunbound events only
- * record in C; Lua runs from step()/wait(), under pcall. */
-#include <math.h>
-#include <poll.h>
-#include <stdlib.h>
+ * The prober is a pollable context (lcontext.c: pending handles anchored in
+ * it, step/wait/pollfd/..., close); its user value also holds its resolver
+ * (field resolver, so the resolver outlives it) and its mx_dnssec. Here are
+ * results as plain tables, submit() and the constructors. Socket and
+ * libunbound events only record in C; Lua runs from step()/wait(), under
+ * pcall. */
 #include <string.h>
-#include <time.h>
 
+#include "lcontext.h"
 #include "lopts.h"
 #include "lpure.h"
 #include "../net/smtp_probe.h"
@@ -19,45 +16,12 @@
 #define PROBER_TYPE "mtasts.prober"
 #define HANDLE_TYPE "mtasts.prober.handle"
 
-struct lprober {
-	struct mts_prober *p; /* NULL once closed */
-};
+static const struct mts_lctx_class prober_class;
 
-enum hstate { H_PENDING, H_DONE, H_CANCELLED, H_CLOSED };
-
-struct lhandle {
-	struct mts_probe *pr; /* NULL once delivered, cancelled or closed */
-	enum hstate state;
-};
-
-/* ---- the resolver behind a prober */
-
-/* Tells the C prober when its resolver was closed, before anything can
- * touch the freed resolver. ud: the prober userdata (absolute index). */
-static void sync_resolver(lua_State *L, int ud, struct lprober *lp)
+/* The open prober at idx (its core: a struct mts_prober). */
+static struct mts_lctx *checkopen(lua_State *L, int idx)
 {
-	mts_getuservalue(L, ud);
-	lua_getfield(L, -1, "resolver");
-	if (!lua_isnil(L, -1) && mts_lua_toresolver(L, -1) == NULL) {
-		mts_prober_set_resolver(lp->p, NULL);
-		lua_pushnil(L);
-		lua_setfield(L, -3, "resolver");
-	}
-	lua_pop(L, 2);
-}
-
-static struct lprober *checkprober(lua_State *L, int idx)
-{
-	return luaL_checkudata(L, idx, PROBER_TYPE);
-}
-
-static struct lprober *checkopen(lua_State *L, int idx)
-{
-	struct lprober *lp = checkprober(L, idx);
-	if (lp->p == NULL)
-		luaL_error(L, "attempt to use a closed prober");
-	sync_resolver(L, idx, lp);
-	return lp;
+	return mts_lctx_checkopen(L, &prober_class, idx);
 }
 
 /* ---- results as plain tables */
@@ -225,109 +189,6 @@ static int push_return(lua_State *L, const struct mts_probe_result *r)
 	return 1;
 }
 
-/* ---- delivering */
-
-/* Stores the return values (n at the top) as r1..r3 in the table at uv. */
-static void store_return(lua_State *L, int uv, int n)
-{
-	int i, base = lua_gettop(L) - n;
-	static const char *const keys[] = { "r1", "r2", "r3" };
-	for (i = 0; i < 3; i++) {
-		if (i < n)
-			lua_pushvalue(L, base + 1 + i);
-		else
-			lua_pushnil(L);
-		lua_setfield(L, uv, keys[i]);
-	}
-	lua_pushinteger(L, n);
-	lua_setfield(L, uv, "n");
-}
-
-/* Delivers every finished probe of the prober at ud: stores its result in
- * its handle and runs its callback under pcall (the first error is kept in
- * errslot). Returns the number delivered. */
-static int deliver(lua_State *L, struct lprober *lp, int ud, int errslot)
-{
-	struct mts_probe *pr;
-	int count = 0, pend;
-
-	mts_getuservalue(L, ud);
-	lua_getfield(L, -1, "pending");
-	pend = lua_gettop(L);
-	while (lp->p != NULL && (pr = mts_prober_take_done(lp->p)) != NULL) {
-		int top = lua_gettop(L), n;
-		struct lhandle *lh;
-		lua_pushlightuserdata(L, pr);
-		lua_rawget(L, pend); /* top+1: the handle */
-		lh = luaL_testudata(L, -1, HANDLE_TYPE);
-		if (lh == NULL || lh->pr != pr) { /* cannot happen */
-			mts_probe_free(pr);
-			lua_settop(L, top);
-			continue;
-		}
-		mts_getuservalue(L, top + 1); /* top+2 */
-		lua_getfield(L, top + 2, "cb"); /* top+3 */
-		n = push_return(L, mts_probe_result(pr));
-		store_return(L, top + 2, n);
-		lh->state = H_DONE;
-		lh->pr = NULL;
-		mts_probe_free(pr);
-		lua_pushlightuserdata(L, pr);
-		lua_pushnil(L);
-		lua_rawset(L, pend);
-		count++;
-		if (lua_isfunction(L, top + 3)) {
-			if (lua_pcall(L, n, 0, 0) != 0 && lua_isnil(L, errslot))
-				lua_replace(L, errslot);
-		}
-		lua_settop(L, top);
-	}
-	lua_pop(L, 2);
-	return count;
-}
-
-static int raise_kept(lua_State *L, int errslot)
-{
-	if (!lua_isnil(L, errslot)) {
-		lua_pushvalue(L, errslot);
-		return lua_error(L);
-	}
-	return 0;
-}
-
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Waits up to ms (-1: forever) on the prober's fd, bounded by its timeout. */
-static void block(struct mts_prober *p, int ms)
-{
-	int t = mts_prober_timeout_ms(p);
-	struct pollfd pf;
-	if (t == 0)
-		return;
-	if (ms >= 0 && (t < 0 || ms < t))
-		t = ms;
-	if (t < 0 && mts_prober_pending(p) == 0)
-		return;
-	pf.fd = mts_prober_fd(p);
-	pf.events = POLLIN;
-	pf.revents = 0;
-	(void)poll(&pf, 1, t);
-}
-
-static int ms_from_seconds(lua_Number s)
-{
-	if (!(s > 0))
-		return 0;
-	if (s > 2000000)
-		return 2000000000;
-	return (int)ceil(s * 1000);
-}
-
 /* ---- options */
 
 static const char *const option_keys[] = { "resolver", "ca_file", "ca_path", "timeout", "ehlo_name",
@@ -347,9 +208,9 @@ static enum mts_dnssec check_dnssec(lua_State *L, int idx, const char *who)
 }
 
 /* Checks the options table at t and pushes a new prober userdata. */
-static struct lprober *new_prober(lua_State *L, int t, const char *who)
+static struct mts_lctx *new_prober(lua_State *L, int t, const char *who)
 {
-	struct lprober *lp;
+	struct mts_lctx *lp;
 	struct mts_probe_opts o;
 	struct mts_resolver *r;
 	char err[256];
@@ -381,22 +242,16 @@ static struct lprober *new_prober(lua_State *L, int t, const char *who)
 		lua_pop(L, 1);
 	}
 
-	lp = mts_newuserdata(L, sizeof *lp);
+	lp = mts_lctx_new(L, &prober_class, sizeof *lp);
 	ud = lua_gettop(L);
-	lp->p = NULL;
-	luaL_getmetatable(L, PROBER_TYPE);
-	lua_setmetatable(L, ud);
-	lua_createtable(L, 0, 3);
+	mts_getuservalue(L, ud);
 	uv = lua_gettop(L);
 	lua_getfield(L, t, "resolver");
 	lua_setfield(L, uv, "resolver");
-	lua_newtable(L);
-	lua_setfield(L, uv, "pending");
 	lua_getfield(L, t, "mx_dnssec");
 	lua_setfield(L, uv, "mx_dnssec");
-	mts_setuservalue(L, ud);
-	lp->p = mts_prober_new(r, &o, err, sizeof err);
-	if (lp->p == NULL)
+	lp->core = mts_prober_new(r, &o, err, sizeof err);
+	if (lp->core == NULL)
 		luaL_error(L, "%s: %s", who, err);
 	lua_settop(L, ud);
 	return lp;
@@ -406,9 +261,8 @@ static struct lprober *new_prober(lua_State *L, int t, const char *who)
 
 /* Submits the host at hi on the prober at ud, with per-probe options at oi
  * (0: none) and the callback at cbi (0: none); pushes the handle. */
-static struct lhandle *submit(lua_State *L, struct lprober *lp, int ud, int hi, int oi, int cbi, const char *who)
+static void submit(lua_State *L, struct mts_lctx *lp, int ud, int hi, int oi, int cbi, const char *who)
 {
-	struct lhandle *lh;
 	enum mts_dnssec mx = MTS_DNSSEC_UNKNOWN;
 	size_t n;
 	const char *host = luaL_checklstring(L, hi, &n);
@@ -431,31 +285,10 @@ static struct lhandle *submit(lua_State *L, struct lprober *lp, int ud, int hi, 
 			lua_pop(L, 1);
 		}
 	}
-	lh = mts_newuserdata(L, sizeof *lh);
+	mts_lctx_newhandle(L, &prober_class, ud, cbi);
 	h = lua_gettop(L);
-	lh->pr = NULL;
-	lh->state = H_PENDING;
-	luaL_getmetatable(L, HANDLE_TYPE);
-	lua_setmetatable(L, h);
-	lua_createtable(L, 0, 6);
-	lua_pushvalue(L, ud);
-	lua_setfield(L, -2, "prober");
-	if (cbi) {
-		lua_pushvalue(L, cbi);
-		lua_setfield(L, -2, "cb");
-	}
-	mts_setuservalue(L, h);
 	/* a NUL byte or an empty name fails as BAD_NAME through the resolver */
-	lh->pr = mts_prober_submit(lp->p, strlen(host) == n ? host : "", mx, NULL);
-	if (lh->pr == NULL)
-		luaL_error(L, "not enough memory");
-	mts_getuservalue(L, ud);
-	lua_getfield(L, -1, "pending");
-	lua_pushlightuserdata(L, lh->pr);
-	lua_pushvalue(L, h);
-	lua_rawset(L, -3);
-	lua_settop(L, h);
-	return lh;
+	mts_lctx_track(L, ud, h, mts_prober_submit(lp->core, strlen(host) == n ? host : "", mx, NULL));
 }
 
 /***
@@ -471,7 +304,7 @@ static struct lhandle *submit(lua_State *L, struct lprober *lp, int ud, int hi, 
  */
 static int l_submit(lua_State *L)
 {
-	struct lprober *lp = checkopen(L, 1);
+	struct mts_lctx *lp = checkopen(L, 1);
 	int oi = 0, cbi = 0;
 	luaL_checkstring(L, 2);
 	lua_settop(L, 4);
@@ -494,278 +327,59 @@ static int l_submit(lua_State *L)
 	return 1;
 }
 
-/***
- * Runs what is ready without blocking (or waiting up to `timeout` seconds
- * for something to happen): socket events, deadlines, DNS answers; delivers
- * finished probes and runs their callbacks (under pcall; the first callback
- * error is raised after every probe was delivered).
- * @function prober:step
- * @tparam[opt=0] number timeout
- * @treturn integer the number of probes delivered
- */
-static int l_step(lua_State *L)
+/* What lcontext.c needs of the prober. */
+static int prober_fd(void *core)
 {
-	struct lprober *lp = checkopen(L, 1);
-	lua_Number t = luaL_optnumber(L, 2, 0);
-	int n;
-	lua_settop(L, 1);
-	lua_pushnil(L); /* 2: the first callback error */
-	if (t > 0)
-		block(lp->p, ms_from_seconds(t));
-	mts_prober_step(lp->p);
-	n = deliver(L, lp, 1, 2);
-	raise_kept(L, 2);
-	lua_pushinteger(L, n);
-	return 1;
+	return mts_prober_fd(core);
 }
 
-/* Runs the prober at ud until nothing is pending or secs (< 0: no limit)
- * passed. Returns 1 when nothing is pending. */
-static int run(lua_State *L, struct lprober *lp, int ud, lua_Number secs, int errslot)
+static int prober_timeout_ms(void *core)
 {
-	double end = secs >= 0 ? mono() + secs : 0;
-	for (;;) {
-		int ms = -1;
-		sync_resolver(L, ud, lp);
-		mts_prober_step(lp->p);
-		deliver(L, lp, ud, errslot);
-		if (mts_prober_pending(lp->p) == 0)
-			return 1;
-		if (secs >= 0) {
-			double left = end - mono();
-			if (left <= 0)
-				return 0;
-			ms = ms_from_seconds(left);
-		}
-		block(lp->p, ms);
-	}
+	return mts_prober_timeout_ms(core);
 }
 
-/***
- * Blocks until every submitted probe has been delivered (callbacks run).
- * @function prober:wait
- * @tparam[opt] number seconds give up after this long
- * @treturn true
- * @return[2] nil, message, "TIMEOUT" when seconds passed first
- * @usage p:wait()
- */
-static int l_wait(lua_State *L)
+static size_t prober_pending(void *core)
 {
-	struct lprober *lp = checkopen(L, 1);
-	lua_Number secs = luaL_optnumber(L, 2, -1);
-	int done;
-	lua_settop(L, 1);
-	lua_pushnil(L); /* 2 */
-	done = run(L, lp, 1, secs, 2);
-	raise_kept(L, 2);
-	if (!done) {
-		lua_pushnil(L);
-		lua_pushliteral(L, "probes still pending");
-		lua_pushliteral(L, "TIMEOUT");
-		return 3;
-	}
-	lua_pushboolean(L, 1);
-	return 1;
+	return mts_prober_pending(core);
 }
 
-/***
- * The fd to poll for reading (cqueues' pollable protocol); also getfd().
- * @function prober:pollfd
- * @treturn integer fd
- */
-static int l_pollfd(lua_State *L)
+static void prober_process(void *core)
 {
-	lua_pushinteger(L, mts_prober_fd(checkopen(L, 1)->p));
-	return 1;
+	(void)mts_prober_step(core);
 }
 
-/***
- * The events to poll for: always "r".
- * @function prober:events
- */
-static int l_events(lua_State *L)
+static void *prober_take_done(void *core)
 {
-	checkopen(L, 1);
-	lua_pushliteral(L, "r");
-	return 1;
+	return mts_prober_take_done(core);
 }
 
-/***
- * Seconds until step() must run even if the fd stays quiet (0 when probes
- * are finished), or nil when nothing is pending.
- * @function prober:timeout
- */
-static int l_timeout(lua_State *L)
+static void prober_free(void *core)
 {
-	int ms = mts_prober_timeout_ms(checkopen(L, 1)->p);
-	if (ms < 0)
-		lua_pushnil(L);
-	else
-		lua_pushnumber(L, ms / 1000.0);
-	return 1;
+	mts_prober_free(core);
 }
 
-/***
- * The number of probes submitted and not yet delivered.
- * @function prober:pending
- */
-static int l_pending(lua_State *L)
+static void prober_lose_resolver(void *core)
 {
-	lua_pushinteger(L, (lua_Integer)mts_prober_pending(checkopen(L, 1)->p));
-	return 1;
+	mts_prober_set_resolver(core, NULL);
 }
 
-/***
- * Closes the prober: pending probes are dropped (their result becomes nil,
- * "the prober was closed", "CANCELLED"; callbacks are not called), their
- * connections closed. Idempotent; also __gc and __close. The resolver is
- * not closed.
- * @function prober:close
- */
-static int l_close(lua_State *L)
+static void probe_free(void *item)
 {
-	struct lprober *lp = checkprober(L, 1);
-	if (lp->p == NULL)
-		return 0;
-	mts_getuservalue(L, 1);
-	if (lua_istable(L, -1)) {
-		lua_getfield(L, -1, "pending");
-		if (lua_istable(L, -1)) {
-			lua_pushnil(L);
-			while (lua_next(L, -2) != 0) {
-				struct lhandle *lh = luaL_testudata(L, -1, HANDLE_TYPE);
-				if (lh != NULL && lh->state == H_PENDING) {
-					lh->state = H_CLOSED;
-					lh->pr = NULL; /* freed with the prober */
-				}
-				lua_pop(L, 1);
-			}
-		}
-		lua_pop(L, 1);
-	}
-	lua_pop(L, 1);
-	mts_prober_free(lp->p);
-	lp->p = NULL;
-	lua_createtable(L, 0, 1);
-	mts_getuservalue(L, 1);
-	if (lua_istable(L, -1)) {
-		lua_getfield(L, -1, "resolver");
-		lua_setfield(L, -3, "resolver");
-	}
-	lua_pop(L, 1);
-	mts_setuservalue(L, 1);
-	return 0;
+	mts_probe_free(item);
 }
 
-static int l_tostring(lua_State *L)
+static int probe_push_result(lua_State *L, void *item)
 {
-	struct lprober *lp = checkprober(L, 1);
-	if (lp->p == NULL)
-		lua_pushfstring(L, PROBER_TYPE " (closed): %p", (void *)lp);
-	else
-		lua_pushfstring(L, PROBER_TYPE " (open, %d pending): %p", (int)mts_prober_pending(lp->p), (void *)lp);
-	return 1;
+	return push_return(L, mts_probe_result(item));
 }
 
-/* ---- handles */
-
-static struct lhandle *checkhandle(lua_State *L)
-{
-	return luaL_checkudata(L, 1, HANDLE_TYPE);
-}
-
-/***
- * The probe's result once delivered: what `smtp_probe` would have returned.
- * @function handle:result
- * @treturn table results, one per address
- * @return[2] nil, message, code when the host does not resolve
- * @return[3] nil, "pending" before delivery; nil, message, "CANCELLED" after
- *   cancel() or the prober's close()
- */
-static int l_h_result(lua_State *L)
-{
-	struct lhandle *lh = checkhandle(L);
-	int n;
-	switch (lh->state) {
-	case H_PENDING:
-		lua_pushnil(L);
-		lua_pushliteral(L, "pending");
-		return 2;
-	case H_CANCELLED:
-	case H_CLOSED:
-		lua_pushnil(L);
-		if (lh->state == H_CANCELLED)
-			lua_pushliteral(L, "the probe was cancelled");
-		else
-			lua_pushliteral(L, "the prober was closed");
-		lua_pushliteral(L, "CANCELLED");
-		return 3;
-	case H_DONE:
-		break;
-	}
-	lua_settop(L, 1);
-	mts_getuservalue(L, 1);
-	lua_getfield(L, 2, "n");
-	n = (int)lua_tointeger(L, -1);
-	lua_pop(L, 1);
-	lua_getfield(L, 2, "r1");
-	if (n > 1)
-		lua_getfield(L, 2, "r2");
-	if (n > 2)
-		lua_getfield(L, 2, "r3");
-	return n < 1 ? 1 : (n > 3 ? 3 : n);
-}
-
-/***
- * Cancels a pending probe (its connections are closed): its callback never runs.
- * @function handle:cancel
- * @treturn boolean true if it was pending
- */
-static int l_h_cancel(lua_State *L)
-{
-	struct lhandle *lh = checkhandle(L);
-	if (lh->state != H_PENDING) {
-		lua_pushboolean(L, 0);
-		return 1;
-	}
-	mts_getuservalue(L, 1);
-	lua_getfield(L, -1, "prober");
-	mts_getuservalue(L, -1);
-	if (lua_istable(L, -1)) {
-		lua_getfield(L, -1, "pending");
-		if (lua_istable(L, -1)) {
-			lua_pushlightuserdata(L, lh->pr);
-			lua_pushnil(L);
-			lua_rawset(L, -3);
-		}
-	}
-	mts_probe_free(lh->pr);
-	lh->pr = NULL;
-	lh->state = H_CANCELLED;
-	lua_pushboolean(L, 1);
-	return 1;
-}
-
-static int l_h_gc(lua_State *L)
-{
-	struct lhandle *lh = checkhandle(L);
-	/* pending handles are anchored by their prober: this runs only when
-	 * the prober is garbage too, before or after its own __gc */
-	if (lh->pr != NULL) {
-		mts_probe_free(lh->pr);
-		lh->pr = NULL;
-		lh->state = H_CLOSED;
-	}
-	return 0;
-}
-
-static int l_h_tostring(lua_State *L)
-{
-	struct lhandle *lh = checkhandle(L);
-	static const char *const names[] = { "pending", "done", "cancelled", "closed" };
-	lua_pushfstring(L, HANDLE_TYPE " (%s): %p", names[lh->state], (void *)lh);
-	return 1;
-}
+static const struct mts_lctx_class prober_class = {
+	PROBER_TYPE, HANDLE_TYPE, "prober", "probe", "probes",
+	0, /* wait() runs the prober before it first delivers */
+	0, /* close() frees the pending probes (and their connections) with the prober */
+	prober_fd, prober_timeout_ms, prober_pending, prober_process, prober_take_done, prober_free,
+	probe_free, probe_push_result, NULL, prober_lose_resolver,
+};
 
 /* ---- constructors and the blocking call */
 
@@ -798,59 +412,23 @@ static int l_prober(lua_State *L)
  */
 static int l_smtp_probe(lua_State *L)
 {
-	struct lprober *lp;
-	int ud, h;
+	int ud;
 	luaL_checkstring(L, 1);
 	lua_settop(L, 2);
-	lua_pushnil(L); /* 3: callback error slot (no callbacks here) */
-	lp = new_prober(L, 2, "mtasts.smtp_probe");
+	new_prober(L, 2, "mtasts.smtp_probe");
 	ud = lua_gettop(L);
-	submit(L, lp, ud, 1, 0, 0, "mtasts.smtp_probe");
-	h = lua_gettop(L);
-	run(L, lp, ud, -1, 3);
-	lua_pushcfunction(L, l_close);
-	lua_pushvalue(L, ud);
-	lua_call(L, 1, 0);
-	lua_pushcfunction(L, l_h_result);
-	lua_pushvalue(L, h);
-	lua_call(L, 1, LUA_MULTRET);
-	return lua_gettop(L) - h;
+	submit(L, lua_touserdata(L, ud), ud, 1, 0, 0, "mtasts.smtp_probe");
+	return mts_lctx_finish(L, &prober_class, ud, lua_gettop(L));
 }
 
 static const luaL_Reg prober_methods[] = {
-	{ "submit", l_submit },   { "step", l_step },     { "wait", l_wait },       { "pollfd", l_pollfd },
-	{ "getfd", l_pollfd },    { "events", l_events }, { "timeout", l_timeout }, { "pending", l_pending },
-	{ "close", l_close },     { NULL, NULL },
-};
-
-static const luaL_Reg handle_methods[] = {
-	{ "result", l_h_result },
-	{ "cancel", l_h_cancel },
+	{ "submit", l_submit },
 	{ NULL, NULL },
 };
 
 void mts_open_probe(lua_State *L)
 {
-	if (luaL_newmetatable(L, PROBER_TYPE)) {
-		luaL_newlib(L, prober_methods);
-		lua_setfield(L, -2, "__index");
-		lua_pushcfunction(L, l_close);
-		lua_setfield(L, -2, "__gc");
-		lua_pushcfunction(L, l_close);
-		lua_setfield(L, -2, "__close");
-		lua_pushcfunction(L, l_tostring);
-		lua_setfield(L, -2, "__tostring");
-	}
-	lua_pop(L, 1);
-	if (luaL_newmetatable(L, HANDLE_TYPE)) {
-		luaL_newlib(L, handle_methods);
-		lua_setfield(L, -2, "__index");
-		lua_pushcfunction(L, l_h_gc);
-		lua_setfield(L, -2, "__gc");
-		lua_pushcfunction(L, l_h_tostring);
-		lua_setfield(L, -2, "__tostring");
-	}
-	lua_pop(L, 1);
+	mts_lctx_register(L, &prober_class, prober_methods);
 	lua_pushcfunction(L, l_prober);
 	lua_setfield(L, -2, "prober");
 	lua_pushcfunction(L, l_smtp_probe);

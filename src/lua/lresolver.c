@@ -1,17 +1,16 @@
 /* mtasts.resolver: the Lua face of src/dns/resolver.c.
  *
- * Lifetimes: the resolver userdata's user value is a table mapping each
- * undelivered query (light userdata of the C query) to its query userdata,
- * so pending queries stay alive; a query's user value holds its resolver
- * (field r), its callback (cb) and, once delivered, its result. libunbound
- * callbacks only record results in C; Lua runs in step(), under pcall. */
+ * The resolver is a pollable context (lcontext.c: pending queries anchored
+ * in it, step/wait/pollfd/..., close); here are its answers as plain
+ * tables, query() and submit(), and the constructor. libunbound callbacks
+ * only record results in C; Lua runs in step(), under pcall. */
 #include <arpa/inet.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "lcontext.h"
 #include "lopts.h"
 #include "lpure.h"
 #include "../dns/rdata.h"
@@ -22,28 +21,12 @@
 #define DEFAULT_TA_FILE "/usr/share/dns/root.key"
 #define WHO "mtasts.resolver" /* leads every constructor error */
 
-struct lres {
-	struct mts_resolver *r; /* NULL once closed */
-};
+static const struct mts_lctx_class resolver_class;
 
-enum qstate { Q_PENDING, Q_DONE, Q_CANCELLED, Q_CLOSED };
-
-struct lquery {
-	struct mts_query *q; /* NULL once delivered, cancelled or collected */
-	enum qstate state;
-};
-
-static struct lres *checkres(lua_State *L, int idx)
-{
-	return luaL_checkudata(L, idx, RESOLVER_TYPE);
-}
-
+/* The open resolver at idx; raises once it is closed. */
 static struct mts_resolver *checkopen(lua_State *L, int idx)
 {
-	struct lres *lr = checkres(L, idx);
-	if (lr->r == NULL)
-		luaL_error(L, "attempt to use a closed resolver");
-	return lr->r;
+	return ((struct mts_lctx *)mts_lctx_checkopen(L, &resolver_class, idx))->core;
 }
 
 static int fail3(lua_State *L, const char *msg, const char *code)
@@ -331,7 +314,7 @@ static int l_query(lua_State *L)
 	return n;
 }
 
-/* ---- the non-blocking interface */
+/* ---- the non-blocking interface (step, wait, pollfd, ... in lcontext.c) */
 
 /***
  * Starts a query without blocking; the answer comes through step()/wait().
@@ -349,338 +332,64 @@ static int l_submit(lua_State *L)
 	struct mts_resolver *r = checkopen(L, 1);
 	const char *name = check_qname(L, 2);
 	int qtype = check_qtype(L, 3);
-	struct lquery *lq;
 
 	if (!lua_isnoneornil(L, 4))
 		luaL_checktype(L, 4, LUA_TFUNCTION);
 	lua_settop(L, 4);
-	lq = mts_newuserdata(L, sizeof *lq); /* 5 */
-	lq->q = NULL;
-	lq->state = Q_PENDING;
-	luaL_getmetatable(L, QUERY_TYPE);
-	lua_setmetatable(L, 5);
-	lua_createtable(L, 0, 5);
-	lua_pushvalue(L, 1);
-	lua_setfield(L, -2, "r");
-	lua_pushvalue(L, 4);
-	lua_setfield(L, -2, "cb");
-	mts_setuservalue(L, 5);
+	mts_lctx_newhandle(L, &resolver_class, 1, lua_isnil(L, 4) ? 0 : 4); /* 5 */
 	/* a NUL byte in the name: submit "" so that it fails as BAD_NAME in order */
-	lq->q = mts_resolver_submit(r, name ? name : "", qtype, NULL, NULL);
-	if (lq->q == NULL)
-		return luaL_error(L, "not enough memory");
-	mts_getuservalue(L, 1);
-	lua_pushlightuserdata(L, lq->q);
-	lua_pushvalue(L, 5);
-	lua_rawset(L, -3);
-	lua_pop(L, 1);
+	mts_lctx_track(L, 1, 5, mts_resolver_submit(r, name ? name : "", qtype, NULL, NULL));
 	return 1;
 }
 
-/* Delivers every finished query; a callback's error is kept in slot errslot
- * (the first one). Returns the number delivered. */
-static int deliver(lua_State *L, struct lres *lr, int ridx, int errslot)
+/* What lcontext.c needs of the resolver. */
+static int res_fd(void *core)
 {
-	struct mts_query *cq;
-	int count = 0;
-
-	mts_getuservalue(L, ridx);
-	/* lr->r is read afresh each time: a callback may close the resolver */
-	while (lr->r != NULL && (cq = mts_resolver_take_done(lr->r)) != NULL) {
-		struct lquery *lq;
-		int top = lua_gettop(L), n, i;
-		lua_pushlightuserdata(L, cq);
-		lua_rawget(L, top);
-		lq = luaL_testudata(L, -1, QUERY_TYPE);
-		if (lq == NULL || lq->q != cq) { /* cannot happen: not ours */
-			mts_query_free(cq);
-			lua_settop(L, top);
-			continue;
-		}
-		/* top+1 = query; its user value at top+2 */
-		mts_getuservalue(L, top + 1);
-		n = push_result(L, mts_query_answer(cq));
-		for (i = 0; i < 3; i++) {
-			if (i < n)
-				lua_pushvalue(L, top + 3 + i);
-			else
-				lua_pushnil(L);
-			lua_setfield(L, top + 2, i == 0 ? "answer" : i == 1 ? "message" : "code");
-		}
-		lq->state = Q_DONE;
-		lq->q = NULL;
-		mts_query_free(cq);
-		lua_pushlightuserdata(L, cq);
-		lua_pushnil(L);
-		lua_rawset(L, top);
-		count++;
-		lua_getfield(L, top + 2, "cb");
-		if (lua_isfunction(L, -1)) {
-			lua_insert(L, top + 3);
-			if (lua_pcall(L, n, 0, 0) != 0 && lua_isnil(L, errslot))
-				lua_replace(L, errslot);
-		}
-		lua_settop(L, top);
-	}
-	lua_pop(L, 1);
-	return count;
+	return mts_resolver_fd(core);
 }
 
-static int raise_kept(lua_State *L, int errslot)
+static int res_timeout_ms(void *core)
 {
-	if (!lua_isnil(L, errslot)) {
-		lua_pushvalue(L, errslot);
-		return lua_error(L);
-	}
-	return 0;
+	return mts_resolver_timeout_ms(core);
 }
 
-static int ms_from_seconds(lua_Number s)
+static size_t res_pending(void *core)
 {
-	if (!(s > 0))
-		return 0;
-	if (s > 2000000)
-		return 2000000000;
-	return (int)ceil(s * 1000);
+	return mts_resolver_pending(core);
 }
 
-/***
- * Delivers finished answers: reads libunbound's results, times out overdue
- * queries, runs callbacks (under pcall; the first callback error is raised
- * after every answer was delivered).
- * @function resolver:step
- * @tparam[opt=0] number timeout seconds to wait for something to finish
- * @treturn integer the number of queries delivered
- * @usage while r:pending() > 0 do r:step(1) end
- */
-static int l_step(lua_State *L)
+static void res_process(void *core)
 {
-	struct mts_resolver *r = checkopen(L, 1);
-	lua_Number t = luaL_optnumber(L, 2, 0);
-	int n;
-	lua_settop(L, 1);
-	lua_pushnil(L); /* 2: the first callback error */
-	if (t > 0 && mts_resolver_timeout_ms(r) != 0)
-		mts_resolver_wait(r, ms_from_seconds(t));
-	else
-		mts_resolver_process(r);
-	n = deliver(L, checkres(L, 1), 1, 2);
-	raise_kept(L, 2);
-	lua_pushinteger(L, n);
-	return 1;
+	(void)mts_resolver_process(core);
 }
 
-/***
- * Blocks until every submitted query has been delivered (callbacks run).
- * @function resolver:wait
- * @tparam[opt] number seconds give up after this long
- * @treturn true
- * @return[2] nil, message, "TIMEOUT" when seconds passed first
- * @usage r:wait()
- */
-static int l_wait(lua_State *L)
+static void *res_take_done(void *core)
 {
-	struct mts_resolver *r = checkopen(L, 1);
-	struct lres *lr = checkres(L, 1);
-	lua_Number secs = luaL_optnumber(L, 2, -1);
-	struct timespec ts;
-	double end = 0;
-
-	lua_settop(L, 1);
-	lua_pushnil(L); /* 2 */
-	if (secs >= 0) {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		end = (double)ts.tv_sec + ts.tv_nsec / 1e9 + secs;
-	}
-	for (;;) {
-		int ms = -1;
-		deliver(L, lr, 1, 2);
-		if (lr->r == NULL || mts_resolver_pending(r) == 0)
-			break; /* all delivered, or a callback closed the resolver */
-		if (secs >= 0) {
-			double left;
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			left = end - ((double)ts.tv_sec + ts.tv_nsec / 1e9);
-			if (left <= 0) {
-				raise_kept(L, 2);
-				return fail3(L, "queries still pending", "TIMEOUT");
-			}
-			ms = ms_from_seconds(left);
-		}
-		mts_resolver_wait(r, ms);
-	}
-	raise_kept(L, 2);
-	lua_pushboolean(L, 1);
-	return 1;
+	return mts_resolver_take_done(core);
 }
 
-/***
- * The fd to poll for reading (cqueues' pollable protocol); also getfd().
- * @function resolver:pollfd
- * @treturn integer fd
- */
-static int l_pollfd(lua_State *L)
+static void res_free(void *core)
 {
-	lua_pushinteger(L, mts_resolver_fd(checkopen(L, 1)));
-	return 1;
+	mts_resolver_free(core);
 }
 
-/***
- * The events to poll for: always "r".
- * @function resolver:events
- */
-static int l_events(lua_State *L)
+static void query_free(void *item)
 {
-	checkopen(L, 1);
-	lua_pushliteral(L, "r");
-	return 1;
+	mts_query_free(item);
 }
 
-/***
- * Seconds until step() must run even if the fd stays quiet (the next
- * deadline; 0 when answers are ready), or nil when nothing is pending.
- * @function resolver:timeout
- */
-static int l_timeout(lua_State *L)
+static int query_push_result(lua_State *L, void *item)
 {
-	int ms = mts_resolver_timeout_ms(checkopen(L, 1));
-	if (ms < 0)
-		lua_pushnil(L);
-	else
-		lua_pushnumber(L, ms / 1000.0);
-	return 1;
+	return push_result(L, mts_query_answer(item));
 }
 
-/***
- * The number of queries submitted and not yet delivered.
- * @function resolver:pending
- */
-static int l_pending(lua_State *L)
-{
-	lua_pushinteger(L, (lua_Integer)mts_resolver_pending(checkopen(L, 1)));
-	return 1;
-}
-
-/***
- * Closes the resolver: pending queries are dropped (their result becomes
- * nil, "the resolver was closed", "CANCELLED"; callbacks are not called).
- * Idempotent; also __gc and __close.
- * @function resolver:close
- */
-static int l_close(lua_State *L)
-{
-	struct lres *lr = checkres(L, 1);
-	if (lr->r == NULL)
-		return 0;
-	mts_getuservalue(L, 1);
-	if (lua_istable(L, -1)) {
-		lua_pushnil(L);
-		while (lua_next(L, -2) != 0) {
-			struct lquery *lq = luaL_testudata(L, -1, QUERY_TYPE);
-			if (lq != NULL && lq->state == Q_PENDING)
-				lq->state = Q_CLOSED;
-			lua_pop(L, 1);
-		}
-	}
-	lua_pop(L, 1);
-	/* the C queries are detached; each query userdata frees its own */
-	mts_resolver_free(lr->r);
-	lr->r = NULL;
-	lua_newtable(L);
-	mts_setuservalue(L, 1);
-	return 0;
-}
-
-static int l_res_tostring(lua_State *L)
-{
-	struct lres *lr = checkres(L, 1);
-	if (lr->r == NULL)
-		lua_pushfstring(L, RESOLVER_TYPE " (closed): %p", (void *)lr);
-	else
-		lua_pushfstring(L, RESOLVER_TYPE " (open, %d pending): %p", (int)mts_resolver_pending(lr->r),
-		                (void *)lr);
-	return 1;
-}
-
-/* ---- queries */
-
-static struct lquery *checkquery(lua_State *L)
-{
-	return luaL_checkudata(L, 1, QUERY_TYPE);
-}
-
-/***
- * The query's result once delivered by step()/wait().
- * @function query:result
- * @treturn table answer
- * @return[2] nil, "pending" before delivery
- * @return[3] nil, message, code (also "CANCELLED" after cancel() or close())
- */
-static int l_q_result(lua_State *L)
-{
-	struct lquery *lq = checkquery(L);
-	switch (lq->state) {
-	case Q_PENDING:
-		lua_pushnil(L);
-		lua_pushliteral(L, "pending");
-		return 2;
-	case Q_CANCELLED:
-		return fail3(L, "the query was cancelled", "CANCELLED");
-	case Q_CLOSED:
-		return fail3(L, "the resolver was closed", "CANCELLED");
-	case Q_DONE:
-		break;
-	}
-	lua_settop(L, 1);
-	mts_getuservalue(L, 1);
-	lua_getfield(L, 2, "answer");
-	if (!lua_isnil(L, 3))
-		return 1;
-	lua_getfield(L, 2, "message");
-	lua_getfield(L, 2, "code");
-	return 3;
-}
-
-/***
- * Cancels a pending query: it is never delivered and its callback never runs.
- * @function query:cancel
- * @treturn boolean true if it was pending
- */
-static int l_q_cancel(lua_State *L)
-{
-	struct lquery *lq = checkquery(L);
-	if (lq->state != Q_PENDING)
-		return lua_pushboolean(L, 0), 1;
-	mts_getuservalue(L, 1);
-	lua_getfield(L, -1, "r");
-	mts_getuservalue(L, -1);
-	if (lua_istable(L, -1)) {
-		lua_pushlightuserdata(L, lq->q);
-		lua_pushnil(L);
-		lua_rawset(L, -3);
-	}
-	mts_query_free(lq->q);
-	lq->q = NULL;
-	lq->state = Q_CANCELLED;
-	lua_pushboolean(L, 1);
-	return 1;
-}
-
-static int l_q_gc(lua_State *L)
-{
-	struct lquery *lq = checkquery(L);
-	mts_query_free(lq->q);
-	lq->q = NULL;
-	return 0;
-}
-
-static int l_q_tostring(lua_State *L)
-{
-	struct lquery *lq = checkquery(L);
-	static const char *const names[] = { "pending", "done", "cancelled", "closed" };
-	lua_pushfstring(L, QUERY_TYPE " (%s): %p", names[lq->state], (void *)lq);
-	return 1;
-}
+static const struct mts_lctx_class resolver_class = {
+	RESOLVER_TYPE, QUERY_TYPE, "resolver", "query", "queries",
+	1, /* wait() delivers first: r:wait(0) returns what was delivered before */
+	1, /* close() detaches pending queries; each query userdata frees its own */
+	res_fd, res_timeout_ms, res_pending, res_process, res_take_done, res_free, query_free,
+	query_push_result, NULL, NULL,
+};
 
 /* ---- the constructor */
 
@@ -791,7 +500,7 @@ static void apply_options(lua_State *L, int t, struct mts_resolver *r)
  */
 static int l_resolver(lua_State *L)
 {
-	struct lres *lr;
+	struct mts_lctx *lr;
 	if (!lua_isnoneornil(L, 1))
 		luaL_checktype(L, 1, LUA_TTABLE);
 	lua_settop(L, 1);
@@ -800,54 +509,24 @@ static int l_resolver(lua_State *L)
 		lua_replace(L, 1);
 	}
 	mts_opt_checkkeys(L, 1, WHO, option_keys);
-	lr = mts_newuserdata(L, sizeof *lr); /* 2 */
-	lr->r = NULL;
-	luaL_getmetatable(L, RESOLVER_TYPE);
-	lua_setmetatable(L, 2);
-	lua_newtable(L);
-	mts_setuservalue(L, 2);
-	lr->r = mts_resolver_new();
-	if (lr->r == NULL)
+	lr = mts_lctx_new(L, &resolver_class, sizeof *lr); /* 2 */
+	lr->core = mts_resolver_new();
+	if (lr->core == NULL)
 		return luaL_error(L, WHO ": cannot create a libunbound context");
-	apply_options(L, 1, lr->r);
+	apply_options(L, 1, lr->core);
 	lua_settop(L, 2);
 	return 1;
 }
 
 static const luaL_Reg resolver_methods[] = {
-	{ "query", l_query },     { "submit", l_submit },   { "step", l_step },     { "wait", l_wait },
-	{ "pollfd", l_pollfd },   { "getfd", l_pollfd },    { "events", l_events }, { "timeout", l_timeout },
-	{ "pending", l_pending }, { "close", l_close },     { NULL, NULL },
-};
-
-static const luaL_Reg query_methods[] = {
-	{ "result", l_q_result },
-	{ "cancel", l_q_cancel },
+	{ "query", l_query },
+	{ "submit", l_submit },
 	{ NULL, NULL },
 };
 
 void mts_open_resolver(lua_State *L)
 {
-	if (luaL_newmetatable(L, RESOLVER_TYPE)) {
-		luaL_newlib(L, resolver_methods);
-		lua_setfield(L, -2, "__index");
-		lua_pushcfunction(L, l_close);
-		lua_setfield(L, -2, "__gc");
-		lua_pushcfunction(L, l_close);
-		lua_setfield(L, -2, "__close");
-		lua_pushcfunction(L, l_res_tostring);
-		lua_setfield(L, -2, "__tostring");
-	}
-	lua_pop(L, 1);
-	if (luaL_newmetatable(L, QUERY_TYPE)) {
-		luaL_newlib(L, query_methods);
-		lua_setfield(L, -2, "__index");
-		lua_pushcfunction(L, l_q_gc);
-		lua_setfield(L, -2, "__gc");
-		lua_pushcfunction(L, l_q_tostring);
-		lua_setfield(L, -2, "__tostring");
-	}
-	lua_pop(L, 1);
+	mts_lctx_register(L, &resolver_class, resolver_methods);
 	lua_pushcfunction(L, l_resolver);
 	lua_setfield(L, -2, "resolver");
 }
@@ -857,5 +536,5 @@ void mts_open_resolver(lua_State *L)
  * an mtasts.resolver. */
 struct mts_resolver *mts_lua_toresolver(lua_State *L, int idx)
 {
-	return checkres(L, idx)->r;
+	return ((struct mts_lctx *)mts_lctx_check(L, &resolver_class, idx))->core;
 }
