@@ -42,7 +42,7 @@ void *mts_lctx_checkopen(lua_State *L, const struct mts_lctx_class *c, int idx)
 	return x;
 }
 
-void *mts_lctx_new(lua_State *L, const struct mts_lctx_class *c, size_t size)
+void *mts_lctx_new(lua_State *L, const struct mts_lctx_class *c, size_t size, int opts)
 {
 	void *x = mts_newuserdata(L, size);
 	int ud = lua_gettop(L);
@@ -52,6 +52,10 @@ void *mts_lctx_new(lua_State *L, const struct mts_lctx_class *c, size_t size)
 	lua_createtable(L, 0, 4);
 	lua_newtable(L);
 	lua_setfield(L, -2, "pending");
+	if (c->lose_resolver != NULL) {
+		lua_getfield(L, opts, "resolver"); /* anchored: it outlives the context */
+		lua_setfield(L, -2, "resolver");
+	}
 	mts_setuservalue(L, ud);
 	return x;
 }

@@ -61,8 +61,9 @@ struct mts_lctx_class {
 };
 
 /* Pushes a new context userdata of size bytes (zeroed, core NULL) with
- * its metatable and user value { pending = {} }. */
-void *mts_lctx_new(lua_State *L, const struct mts_lctx_class *c, size_t size);
+ * its metatable and user value { pending = {} }; a class with a resolver
+ * (lose_resolver) also keeps the field resolver of the options table at opts. */
+void *mts_lctx_new(lua_State *L, const struct mts_lctx_class *c, size_t size, int opts);
 
 /* The context at idx, open or closed; raises if it is not one. */
 void *mts_lctx_check(lua_State *L, const struct mts_lctx_class *c, int idx);

@@ -13,6 +13,7 @@
 #include "lcontext.h"
 #include "lopts.h"
 #include "lpure.h"
+#include "lresult.h"
 #include "../net/fetch.h"
 
 #define FETCHER_TYPE "mtasts.fetcher"
@@ -34,56 +35,18 @@ static struct lfetcher *checkopen(lua_State *L, int idx)
 
 /* ---- results as plain tables */
 
-static void setstr(lua_State *L, const char *k, const char *v)
-{
-	if (v == NULL)
-		return;
-	lua_pushstring(L, v);
-	lua_setfield(L, -2, k);
-}
-
-static void setint(lua_State *L, const char *k, lua_Integer v)
-{
-	lua_pushinteger(L, v);
-	lua_setfield(L, -2, k);
-}
-
-static void setbool(lua_State *L, const char *k, int v)
-{
-	lua_pushboolean(L, v);
-	lua_setfield(L, -2, k);
-}
-
-static void push_cert(lua_State *L, const struct mts_certinfo *c)
-{
-	size_t i;
-	lua_createtable(L, 0, 8);
-	setstr(L, "subject", c->subject);
-	setstr(L, "issuer", c->issuer);
-	lua_createtable(L, (int)c->nsan, 0);
-	for (i = 0; i < c->nsan; i++) {
-		lua_pushstring(L, c->san[i]);
-		lua_rawseti(L, -2, (int)i + 1);
-	}
-	lua_setfield(L, -2, "san");
-	setint(L, "not_before", (lua_Integer)c->not_before);
-	setint(L, "not_after", (lua_Integer)c->not_after);
-	setint(L, "days_left", (lua_Integer)c->days_left);
-	setbool(L, "self_signed", c->self_signed);
-}
-
 static void push_tls(lua_State *L, const struct mts_tls *t)
 {
 	lua_createtable(L, 0, 5);
 	if (t->version[0])
-		setstr(L, "version", t->version);
+		mts_setstr(L, "version", t->version);
 	if (t->cipher[0])
-		setstr(L, "cipher", t->cipher);
-	setbool(L, "verified", t->verified);
+		mts_setstr(L, "cipher", t->cipher);
+	mts_setbool(L, "verified", t->verified);
 	if (t->verify_error[0])
-		setstr(L, "verify_error", t->verify_error);
+		mts_setstr(L, "verify_error", t->verify_error);
 	if (t->have_cert) {
-		push_cert(L, &t->cert);
+		mts_push_cert(L, &t->cert);
 		lua_setfield(L, -2, "cert");
 	}
 }
@@ -92,49 +55,49 @@ static void push_result(lua_State *L, const struct mts_fetch_result *r)
 {
 	size_t i;
 	lua_createtable(L, 0, 20);
-	setbool(L, "ok", r->ok);
-	setstr(L, "code", r->ok ? "OK" : r->code);
+	mts_setbool(L, "ok", r->ok);
+	mts_setstr(L, "code", r->ok ? "OK" : r->code);
 	if (r->ok)
 		lua_pushfstring(L, "HTTP %d from %s, %d bytes", (int)r->status, r->connected_ip, (int)r->size);
 	else
 		lua_pushstring(L, r->message);
 	lua_setfield(L, -2, "message");
-	setstr(L, "url", r->url);
-	setstr(L, "host", r->host);
+	mts_setstr(L, "url", r->url);
+	mts_setstr(L, "host", r->host);
 	lua_createtable(L, (int)r->naddrs, 0);
 	for (i = 0; i < r->naddrs; i++) {
 		const struct mts_fetch_addr *a = &r->addrs[i];
 		lua_createtable(L, 0, 5);
-		setstr(L, "ip", a->ip);
-		setstr(L, "family", a->family == 6 ? "ipv6" : "ipv4");
-		setstr(L, "dnssec", mts_dnssec_name(a->dnssec));
+		mts_setstr(L, "ip", a->ip);
+		mts_setstr(L, "family", a->family == 6 ? "ipv6" : "ipv4");
+		mts_setstr(L, "dnssec", mts_dnssec_name(a->dnssec));
 		if (a->error != NULL) {
-			setstr(L, "error", a->error);
-			setstr(L, "message", a->message);
+			mts_setstr(L, "error", a->error);
+			mts_setstr(L, "message", a->message);
 		}
 		lua_rawseti(L, -2, (int)i + 1);
 	}
 	lua_setfield(L, -2, "addresses");
 	if (r->connected_ip[0])
-		setstr(L, "connected_ip", r->connected_ip);
+		mts_setstr(L, "connected_ip", r->connected_ip);
 	if (r->status > 0)
-		setint(L, "status", r->status);
-	setstr(L, "content_type", r->content_type);
-	setstr(L, "location", r->location);
+		mts_setint(L, "status", r->status);
+	mts_setstr(L, "content_type", r->content_type);
+	mts_setstr(L, "location", r->location);
 	if (r->body != NULL || r->status > 0) {
 		lua_pushlstring(L, r->body ? r->body : "", r->size);
 		lua_setfield(L, -2, "body");
-		setint(L, "size", (lua_Integer)r->size);
+		mts_setint(L, "size", (lua_Integer)r->size);
 	}
-	setint(L, "elapsed_ms", r->elapsed_ms);
+	mts_setint(L, "elapsed_ms", r->elapsed_ms);
 	if (r->tls.handshake) {
 		push_tls(L, &r->tls);
 		lua_setfield(L, -2, "tls");
 	}
 	if (r->http_status > 0)
-		setint(L, "http_status", r->http_status);
+		mts_setint(L, "http_status", r->http_status);
 	else if (r->http_status < 0)
-		setbool(L, "http_status", 0);
+		mts_setbool(L, "http_status", 0);
 }
 
 /* Pushes the blocking call's return for a result table at idx. */
@@ -167,16 +130,13 @@ static struct lfetcher *new_fetcher(lua_State *L, int t, const char *who)
 {
 	struct lfetcher *lf;
 	char err[200];
-	int ud, uv, i;
+	int uv, i;
 	struct mts_resolver *r;
 
 	r = mts_opt_resolver(L, t, who, option_keys, "the host's addresses are resolved only through it");
-	lf = mts_lctx_new(L, &fetcher_class, sizeof *lf);
-	ud = lua_gettop(L);
-	mts_getuservalue(L, ud);
+	lf = mts_lctx_new(L, &fetcher_class, sizeof *lf, t);
+	mts_getuservalue(L, -1);
 	uv = lua_gettop(L);
-	lua_getfield(L, t, "resolver");
-	lua_setfield(L, uv, "resolver");
 	for (i = 0; string_keys[i] != NULL; i++)
 		if (mts_opt_cstring(L, t, who, string_keys[i]))
 			lua_setfield(L, uv, string_keys[i]);

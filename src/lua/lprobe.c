@@ -11,6 +11,7 @@
 #include "lcontext.h"
 #include "lopts.h"
 #include "lpure.h"
+#include "lresult.h"
 #include "../net/smtp_probe.h"
 
 #define PROBER_TYPE "mtasts.prober"
@@ -26,79 +27,28 @@ static struct mts_lctx *checkopen(lua_State *L, int idx)
 
 /* ---- results as plain tables */
 
-static void setstr(lua_State *L, const char *k, const char *v)
-{
-	if (v == NULL)
-		return;
-	lua_pushstring(L, v);
-	lua_setfield(L, -2, k);
-}
-
-static void setint(lua_State *L, const char *k, lua_Integer v)
-{
-	lua_pushinteger(L, v);
-	lua_setfield(L, -2, k);
-}
-
-static void setbool(lua_State *L, const char *k, int v)
-{
-	lua_pushboolean(L, v);
-	lua_setfield(L, -2, k);
-}
-
-static void push_hex(lua_State *L, const unsigned char *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	luaL_Buffer b;
-	size_t i;
-	luaL_buffinit(L, &b);
-	for (i = 0; i < n; i++) {
-		luaL_addchar(&b, digits[p[i] >> 4]);
-		luaL_addchar(&b, digits[p[i] & 15]);
-	}
-	luaL_pushresult(&b);
-}
-
-static void push_cert(lua_State *L, const struct mts_certinfo *c)
-{
-	size_t i;
-	lua_createtable(L, 0, 8);
-	setstr(L, "subject", c->subject);
-	setstr(L, "issuer", c->issuer);
-	lua_createtable(L, (int)c->nsan, 0);
-	for (i = 0; i < c->nsan; i++) {
-		lua_pushstring(L, c->san[i]);
-		lua_rawseti(L, -2, (int)i + 1);
-	}
-	lua_setfield(L, -2, "san");
-	setint(L, "not_before", (lua_Integer)c->not_before);
-	setint(L, "not_after", (lua_Integer)c->not_after);
-	setint(L, "days_left", (lua_Integer)c->days_left);
-	setbool(L, "self_signed", c->self_signed);
-}
-
 static void push_tls(lua_State *L, const struct mts_probe_addr *a)
 {
 	const struct mts_probe_tls *t = &a->tls;
 	size_t i;
 	lua_createtable(L, 0, 10);
-	setbool(L, "handshake", t->handshake);
+	mts_setbool(L, "handshake", t->handshake);
 	if (!t->handshake)
 		return;
-	setstr(L, "version", t->version);
-	setstr(L, "cipher", t->cipher);
-	setbool(L, "legacy", a->legacy);
-	setbool(L, "pkix_ok", t->pkix_ok);
+	mts_setstr(L, "version", t->version);
+	mts_setstr(L, "cipher", t->cipher);
+	mts_setbool(L, "legacy", a->legacy);
+	mts_setbool(L, "pkix_ok", t->pkix_ok);
 	if (t->verify_error[0])
-		setstr(L, "verify_error", t->verify_error);
-	setbool(L, "hostname_ok", t->hostname_ok);
+		mts_setstr(L, "verify_error", t->verify_error);
+	mts_setbool(L, "hostname_ok", t->hostname_ok);
 	if (t->have_cert) {
-		push_cert(L, &t->cert);
+		mts_push_cert(L, &t->cert);
 		lua_setfield(L, -2, "cert");
 	}
 	lua_createtable(L, (int)t->nchain, 0);
 	for (i = 0; i < t->nchain; i++) {
-		push_cert(L, &t->chain[i]);
+		mts_push_cert(L, &t->chain[i]);
 		lua_rawseti(L, -2, (int)i + 1);
 	}
 	lua_setfield(L, -2, "chain");
@@ -110,10 +60,10 @@ static void push_tlsa(lua_State *L, const struct mts_probe_result *r)
 	lua_createtable(L, (int)r->ntlsa, 0);
 	for (i = 0; i < r->ntlsa; i++) {
 		lua_createtable(L, 0, 4);
-		setint(L, "usage", r->tlsa[i].usage);
-		setint(L, "selector", r->tlsa[i].selector);
-		setint(L, "mtype", r->tlsa[i].mtype);
-		push_hex(L, r->tlsa[i].data, r->tlsa[i].len);
+		mts_setint(L, "usage", r->tlsa[i].usage);
+		mts_setint(L, "selector", r->tlsa[i].selector);
+		mts_setint(L, "mtype", r->tlsa[i].mtype);
+		mts_push_hex(L, r->tlsa[i].data, r->tlsa[i].len);
 		lua_setfield(L, -2, "data");
 		lua_rawseti(L, -2, (int)i + 1);
 	}
@@ -125,22 +75,22 @@ static void push_dane(lua_State *L, const struct mts_probe_result *r, const stru
 	lua_createtable(L, 0, 7);
 	push_tlsa(L, r);
 	lua_setfield(L, -2, "tlsa");
-	setstr(L, "dnssec", r->tlsa_failed && r->tlsa_dnssec != MTS_DNSSEC_BOGUS ? "unknown"
+	mts_setstr(L, "dnssec", r->tlsa_failed && r->tlsa_dnssec != MTS_DNSSEC_BOGUS ? "unknown"
 	                                                                       : mts_dnssec_name(r->tlsa_dnssec));
 	if (r->tlsa_failed)
-		setstr(L, "error", r->tlsa_error);
-	setbool(L, "usable", d->usable);
-	setbool(L, "ok", d->usable && d->checked && d->ok);
+		mts_setstr(L, "error", r->tlsa_error);
+	mts_setbool(L, "usable", d->usable);
+	mts_setbool(L, "ok", d->usable && d->checked && d->ok);
 	if (d->bogus)
-		setbool(L, "bogus", 1);
+		mts_setbool(L, "bogus", 1);
 	if (d->reason[0])
-		setstr(L, "reason", d->reason);
+		mts_setstr(L, "reason", d->reason);
 	if (d->ok) {
 		lua_createtable(L, 0, 4);
-		setint(L, "usage", d->match_usage);
-		setint(L, "selector", d->match_selector);
-		setint(L, "mtype", d->match_mtype);
-		setint(L, "depth", d->match_depth);
+		mts_setint(L, "usage", d->match_usage);
+		mts_setint(L, "selector", d->match_selector);
+		mts_setint(L, "mtype", d->match_mtype);
+		mts_setint(L, "depth", d->match_depth);
 		lua_setfield(L, -2, "match");
 	}
 }
@@ -149,26 +99,26 @@ static void push_addr(lua_State *L, const struct mts_probe_result *r, const stru
 {
 	size_t i;
 	lua_createtable(L, 0, 16);
-	setstr(L, "host", r->host);
-	setstr(L, "ip", a->ip);
-	setint(L, "family", a->family);
-	setstr(L, "dnssec", mts_dnssec_name(a->dnssec));
-	setbool(L, "ok", a->ok);
-	setstr(L, "code", a->ok ? "OK" : (a->code ? a->code : "CONNECT"));
-	setstr(L, "message", a->message);
-	setstr(L, "banner", a->banner);
+	mts_setstr(L, "host", r->host);
+	mts_setstr(L, "ip", a->ip);
+	mts_setint(L, "family", a->family);
+	mts_setstr(L, "dnssec", mts_dnssec_name(a->dnssec));
+	mts_setbool(L, "ok", a->ok);
+	mts_setstr(L, "code", a->ok ? "OK" : (a->code ? a->code : "CONNECT"));
+	mts_setstr(L, "message", a->message);
+	mts_setstr(L, "banner", a->banner);
 	lua_createtable(L, (int)a->nehlo, 0);
 	for (i = 0; i < a->nehlo; i++) {
 		lua_pushstring(L, a->ehlo[i]);
 		lua_rawseti(L, -2, (int)i + 1);
 	}
 	lua_setfield(L, -2, "ehlo");
-	setbool(L, "starttls", a->starttls);
+	mts_setbool(L, "starttls", a->starttls);
 	push_tls(L, a);
 	lua_setfield(L, -2, "tls");
 	push_dane(L, r, a);
 	lua_setfield(L, -2, "dane");
-	setint(L, "elapsed_ms", a->elapsed_ms);
+	mts_setint(L, "elapsed_ms", a->elapsed_ms);
 }
 
 /* Pushes what smtp_probe returns for r; returns the number of values. */
@@ -242,12 +192,10 @@ static struct mts_lctx *new_prober(lua_State *L, int t, const char *who)
 		lua_pop(L, 1);
 	}
 
-	lp = mts_lctx_new(L, &prober_class, sizeof *lp);
+	lp = mts_lctx_new(L, &prober_class, sizeof *lp, t);
 	ud = lua_gettop(L);
 	mts_getuservalue(L, ud);
 	uv = lua_gettop(L);
-	lua_getfield(L, t, "resolver");
-	lua_setfield(L, uv, "resolver");
 	lua_getfield(L, t, "mx_dnssec");
 	lua_setfield(L, uv, "mx_dnssec");
 	lp->core = mts_prober_new(r, &o, err, sizeof err);

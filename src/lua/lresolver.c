@@ -13,6 +13,7 @@
 #include "lcontext.h"
 #include "lopts.h"
 #include "lpure.h"
+#include "lresult.h"
 #include "../dns/rdata.h"
 #include "../dns/resolver.h"
 
@@ -39,19 +40,6 @@ static int fail3(lua_State *L, const char *msg, const char *code)
 
 /* ---- answers as plain tables */
 
-static void push_hex(lua_State *L, const unsigned char *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	luaL_Buffer b;
-	size_t i;
-	luaL_buffinit(L, &b);
-	for (i = 0; i < n; i++) {
-		luaL_addchar(&b, digits[p[i] >> 4]);
-		luaL_addchar(&b, digits[p[i] & 15]);
-	}
-	luaL_pushresult(&b);
-}
-
 static unsigned u16(const unsigned char *p)
 {
 	return (unsigned)p[0] << 8 | p[1];
@@ -60,12 +48,6 @@ static unsigned u16(const unsigned char *p)
 static unsigned long u32(const unsigned char *p)
 {
 	return (unsigned long)p[0] << 24 | (unsigned long)p[1] << 16 | (unsigned long)p[2] << 8 | p[3];
-}
-
-static void setint(lua_State *L, const char *k, lua_Integer v)
-{
-	lua_pushinteger(L, v);
-	lua_setfield(L, -2, k);
 }
 
 /* Pushes a name from rdata at *off, or returns 0 if malformed. */
@@ -112,7 +94,7 @@ static int push_rdata(lua_State *L, int type, const unsigned char *p, size_t n)
 		lua_createtable(L, 0, 2);
 		lua_insert(L, -2);
 		lua_setfield(L, -2, "exchange");
-		setint(L, "preference", u16(p));
+		mts_setint(L, "preference", u16(p));
 		return 1;
 	case 16: /* TXT */
 		for (count = 0; off < n; count++)
@@ -138,10 +120,10 @@ static int push_rdata(lua_State *L, int type, const unsigned char *p, size_t n)
 		if (n < 3)
 			return 0;
 		lua_createtable(L, 0, 4);
-		setint(L, "usage", p[0]);
-		setint(L, "selector", p[1]);
-		setint(L, "mtype", p[2]);
-		push_hex(L, p + 3, n - 3);
+		mts_setint(L, "usage", p[0]);
+		mts_setint(L, "selector", p[1]);
+		mts_setint(L, "mtype", p[2]);
+		mts_push_hex(L, p + 3, n - 3);
 		lua_setfield(L, -2, "data");
 		return 1;
 	case 43: /* DS */
@@ -149,10 +131,10 @@ static int push_rdata(lua_State *L, int type, const unsigned char *p, size_t n)
 		if (n < 4)
 			return 0;
 		lua_createtable(L, 0, 4);
-		setint(L, "key_tag", u16(p));
-		setint(L, "algorithm", p[2]);
-		setint(L, "digest_type", p[3]);
-		push_hex(L, p + 4, n - 4);
+		mts_setint(L, "key_tag", u16(p));
+		mts_setint(L, "algorithm", p[2]);
+		mts_setint(L, "digest_type", p[3]);
+		mts_push_hex(L, p + 4, n - 4);
 		lua_setfield(L, -2, "digest");
 		return 1;
 	case 48: /* DNSKEY */
@@ -160,10 +142,10 @@ static int push_rdata(lua_State *L, int type, const unsigned char *p, size_t n)
 		if (n < 4)
 			return 0;
 		lua_createtable(L, 0, 4);
-		setint(L, "flags", u16(p));
-		setint(L, "protocol", p[2]);
-		setint(L, "algorithm", p[3]);
-		setint(L, "key_tag", mts_dnskey_tag(p, n));
+		mts_setint(L, "flags", u16(p));
+		mts_setint(L, "protocol", p[2]);
+		mts_setint(L, "algorithm", p[3]);
+		mts_setint(L, "key_tag", mts_dnskey_tag(p, n));
 		return 1;
 	case 6: /* SOA */
 		lua_createtable(L, 0, 7);
@@ -181,11 +163,11 @@ static int push_rdata(lua_State *L, int type, const unsigned char *p, size_t n)
 			return 0;
 		}
 		lua_setfield(L, -2, "rname");
-		setint(L, "serial", (lua_Integer)u32(p + off));
-		setint(L, "refresh", (lua_Integer)u32(p + off + 4));
-		setint(L, "retry", (lua_Integer)u32(p + off + 8));
-		setint(L, "expire", (lua_Integer)u32(p + off + 12));
-		setint(L, "minimum", (lua_Integer)u32(p + off + 16));
+		mts_setint(L, "serial", (lua_Integer)u32(p + off));
+		mts_setint(L, "refresh", (lua_Integer)u32(p + off + 4));
+		mts_setint(L, "retry", (lua_Integer)u32(p + off + 8));
+		mts_setint(L, "expire", (lua_Integer)u32(p + off + 12));
+		mts_setint(L, "minimum", (lua_Integer)u32(p + off + 16));
 		return 1;
 	default:
 		return 0;
@@ -226,7 +208,7 @@ static int push_result(lua_State *L, const struct mts_dns_answer *a)
 		lua_pushstring(L, a->why_bogus ? a->why_bogus : "DNSSEC validation failed");
 		lua_setfield(L, -2, "why_bogus");
 	}
-	setint(L, "ttl", a->ttl);
+	mts_setint(L, "ttl", a->ttl);
 	/* libunbound's canonname ends with a dot; answers name things without */
 	if (a->canonname != NULL && (len = strlen(a->canonname)) > 0) {
 		lua_pushlstring(L, a->canonname, len > 1 && a->canonname[len - 1] == '.' ? len - 1 : len);
@@ -242,7 +224,7 @@ static int push_result(lua_State *L, const struct mts_dns_answer *a)
 	lua_createtable(L, (int)a->count, 0);
 	for (i = 0; i < a->count; i++) {
 		if (!push_rdata(L, a->qtype, a->rdata[i], (size_t)a->rdlen[i]))
-			push_hex(L, a->rdata[i], (size_t)a->rdlen[i]);
+			mts_push_hex(L, a->rdata[i], (size_t)a->rdlen[i]);
 		lua_rawseti(L, -2, (int)i + 1);
 	}
 	lua_setfield(L, -2, "records");
@@ -509,7 +491,7 @@ static int l_resolver(lua_State *L)
 		lua_replace(L, 1);
 	}
 	mts_opt_checkkeys(L, 1, WHO, option_keys);
-	lr = mts_lctx_new(L, &resolver_class, sizeof *lr); /* 2 */
+	lr = mts_lctx_new(L, &resolver_class, sizeof *lr, 1); /* 2 */
 	lr->core = mts_resolver_new();
 	if (lr->core == NULL)
 		return luaL_error(L, WHO ": cannot create a libunbound context");
