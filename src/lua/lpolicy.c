@@ -20,40 +20,25 @@ static void push_lower(lua_State *L, const struct mts_span *s)
 	lua_pushlstring(L, buf, s->len);
 }
 
-/* The keys and fixed values of a policy table, made once as upvalues so that
- * building a result needs no string lookups (it is the hot path of bulk use). */
-enum { K_VERSION = 1, K_MODE, K_MAX_AGE, K_MX, K_EXTENSIONS, V_STSV1, V_ENFORCE, V_TESTING, V_NONE, K_COUNT };
-static const char *const KEYS[] = { NULL, "version", "mode", "max_age", "mx", "extensions", "STSv1",
-	                            "enforce", "testing", "none" };
-
-#define UPV(i) lua_upvalueindex(i)
-
-static void set_up(lua_State *L, int key)
-{
-	lua_pushvalue(L, UPV(key));
-	lua_insert(L, -2);
-	lua_rawset(L, -3);
-}
-
 static void push_policy(lua_State *L, const struct mts_policy *p)
 {
-	static const int mode_value[] = { 0, V_ENFORCE, V_TESTING, V_NONE };
+	static const enum mts_key mode_value[] = { MK_NONE, MK_ENFORCE, MK_TESTING, MK_NONE };
 	size_t i;
 	lua_createtable(L, 0, 5);
-	lua_pushvalue(L, UPV(V_STSV1));
-	set_up(L, K_VERSION);
-	lua_pushvalue(L, UPV(mode_value[p->mode]));
-	set_up(L, K_MODE);
+	mts_pushkey(L, MK_STSV1);
+	mts_setkey(L, MK_VERSION);
+	mts_pushkey(L, mode_value[p->mode]);
+	mts_setkey(L, MK_MODE);
 	lua_pushinteger(L, (lua_Integer)p->max_age);
-	set_up(L, K_MAX_AGE);
+	mts_setkey(L, MK_MAX_AGE);
 	lua_createtable(L, (int)p->mx_count, 0);
 	for (i = 0; i < p->mx_count; i++) {
 		push_lower(L, &p->mx[i]);
 		lua_rawseti(L, -2, (int)i + 1);
 	}
-	set_up(L, K_MX);
+	mts_setkey(L, MK_MX);
 	mts_push_extensions(L, p->ext, p->ext_count);
-	set_up(L, K_EXTENSIONS);
+	mts_setkey(L, MK_EXTENSIONS);
 }
 
 /***
@@ -89,9 +74,7 @@ static int l_parse_policy(lua_State *L)
 
 void mts_open_policy(lua_State *L)
 {
-	int i;
-	for (i = 1; i < K_COUNT; i++)
-		lua_pushstring(L, KEYS[i]);
-	lua_pushcclosure(L, l_parse_policy, K_COUNT - 1);
+	mts_push_keys(L);
+	lua_pushcclosure(L, l_parse_policy, 1);
 	lua_setfield(L, -2, "parse_policy");
 }

@@ -2,6 +2,33 @@
 
 #include <string.h>
 
+static const char *const KEY_TEXT[MK_COUNT] = {
+	NULL, "line", "code", "severity", "message", "error", "warning", "name", "value",
+	"version", "mode", "max_age", "mx", "extensions", "STSv1", "enforce", "testing", "none",
+};
+
+void mts_push_keys(lua_State *L)
+{
+	int k;
+	lua_createtable(L, MK_COUNT - 1, 0);
+	for (k = 1; k < MK_COUNT; k++) {
+		lua_pushstring(L, KEY_TEXT[k]);
+		lua_rawseti(L, -2, k);
+	}
+}
+
+void mts_pushkey(lua_State *L, enum mts_key k)
+{
+	lua_rawgeti(L, MTS_KEYS, (int)k);
+}
+
+void mts_setkey(lua_State *L, enum mts_key k)
+{
+	lua_rawgeti(L, MTS_KEYS, (int)k);
+	lua_insert(L, -2);
+	lua_rawset(L, -3);
+}
+
 const char *mts_checkstring(lua_State *L, int arg, size_t *len)
 {
 	if (lua_type(L, arg) != LUA_TSTRING)
@@ -63,24 +90,24 @@ void mts_push_diags(lua_State *L, const struct mts_diags *d, int warnings_only)
 		lua_createtable(L, 0, 4);
 		if (it->line) {
 			lua_pushinteger(L, (lua_Integer)it->line);
-			lua_setfield(L, -2, "line");
+			mts_setkey(L, MK_LINE);
 		}
 		lua_pushstring(L, it->code);
-		lua_setfield(L, -2, "code");
-		lua_pushstring(L, it->severity == MTS_SEV_ERROR ? "error" : "warning");
-		lua_setfield(L, -2, "severity");
+		mts_setkey(L, MK_CODE);
+		mts_pushkey(L, it->severity == MTS_SEV_ERROR ? MK_ERROR : MK_WARNING);
+		mts_setkey(L, MK_SEVERITY);
 		lua_pushstring(L, it->message);
-		lua_setfield(L, -2, "message");
+		mts_setkey(L, MK_MESSAGE);
 		lua_rawseti(L, -2, ++n);
 	}
 	if (d->dropped) {
 		lua_createtable(L, 0, 3);
 		lua_pushliteral(L, "TOO_MANY_DIAGNOSTICS");
-		lua_setfield(L, -2, "code");
-		lua_pushliteral(L, "warning");
-		lua_setfield(L, -2, "severity");
+		mts_setkey(L, MK_CODE);
+		mts_pushkey(L, MK_WARNING);
+		mts_setkey(L, MK_SEVERITY);
 		lua_pushfstring(L, "%d more diagnostics were not listed", (int)d->dropped);
-		lua_setfield(L, -2, "message");
+		mts_setkey(L, MK_MESSAGE);
 		lua_rawseti(L, -2, ++n);
 	}
 }
@@ -106,9 +133,9 @@ void mts_push_extensions(lua_State *L, const struct mts_ext *ext, size_t n)
 	for (i = 0; i < n; i++) {
 		lua_createtable(L, 0, 2);
 		lua_pushlstring(L, ext[i].name.ptr, ext[i].name.len);
-		lua_setfield(L, -2, "name");
+		mts_setkey(L, MK_NAME);
 		lua_pushlstring(L, ext[i].value.ptr, ext[i].value.len);
-		lua_setfield(L, -2, "value");
+		mts_setkey(L, MK_VALUE);
 		lua_rawseti(L, -2, (int)i + 1);
 	}
 }

@@ -245,5 +245,6 @@ void mts_open_record(lua_State *L)
 		{ "select_tlsrpt_record", l_select_tlsrpt_record },
 		{ NULL, NULL },
 	};
-	luaL_setfuncs(L, funcs, 0);
+	mts_push_keys(L); /* upvalue 1 of each: the result keys */
+	luaL_setfuncs(L, funcs, 1);
 }
