@@ -63,6 +63,8 @@ describe("sts_state", function()
 		for _, f in ipairs {
 			fetched(POLICY, { status = 301 }),
 			fetched(POLICY, { content_type = "text/html" }),
+			fetched(POLICY, { content_type = "text/plainXYZ" }),
+			fetched(POLICY, { content_type = "text/plain-html; charset=utf-8" }),
 			fetched "version: STSv1\nmode: sometimes\n",
 		} do
 			local s = mtasts.sts_state { txt = txt "v=STSv1; id=a1", fetch = f, now = NOW }

@@ -131,7 +131,10 @@ local function load_config(path)
 		return nil, "cannot read the configuration: " .. err
 	end
 	local ok, t = pcall(chunk)
-	if not ok or type(t) ~= "table" then
+	if not ok then
+		return nil, "the configuration " .. path .. " failed: " .. tostring(t)
+	end
+	if type(t) ~= "table" then
 		return nil, "the configuration " .. path .. " must return a table"
 	end
 	return t
@@ -161,7 +164,15 @@ local function read_domains(opts)
 		end
 		list[i] = ascii
 	end
-	return list
+	-- Each domain once, in the order given (a repeat would only be checked twice).
+	local seen, unique = {}, {}
+	for _, d in ipairs(list) do
+		if not seen[d] then
+			seen[d] = true
+			unique[#unique + 1] = d
+		end
+	end
+	return unique
 end
 
 --- Can DNS be reached at all? One query for the root's NS within the timeout.
@@ -208,6 +219,25 @@ function cli.check_domains(opts, write, ewrite)
 			end
 			checks[#checks + 1] = name
 		end
+		if #checks == 0 then
+			ewrite("mtasts-check: --only names no check (mta-sts, tls-rpt, dnssec, mx)\n")
+			return EXIT_FAIL
+		end
+	end
+	if not (opts.timeout and opts.timeout > 0 and opts.timeout <= 86400) then
+		ewrite("mtasts-check: --timeout must be seconds between 0 and 86400\n")
+		return EXIT_FAIL
+	end
+	if not (opts.concurrency and opts.concurrency >= 1 and opts.concurrency <= 10000) then
+		ewrite("mtasts-check: --concurrency must be a number from 1 to 10000\n")
+		return EXIT_FAIL
+	end
+	if opts.state then
+		local writable, serr = require("mtasts.state").check_dir(opts.state)
+		if not writable then
+			ewrite("mtasts-check: " .. serr .. "\n")
+			return EXIT_FAIL
+		end
 	end
 	local reachable
 	reachable, err = dns_reachable(config)
@@ -220,13 +250,27 @@ function cli.check_domains(opts, write, ewrite)
 	for _, c in ipairs(selfcheck.checks) do
 		order[#order + 1] = c.name
 	end
-	local colour = format == "text" and os.getenv "NO_COLOR" == nil and is_tty(1)
+	local colour = format == "text" and (os.getenv "NO_COLOR" or "") == "" and is_tty(1)
 	if format == "csv" then
 		write(report.csv_header())
 	end
 	-- Several domains on a terminal: a progress line on stderr, cleared before each report.
 	local progress = #domains > 1 and is_tty(2)
 	local done = 0
+	local function emit(r)
+		if format == "json" then
+			write(report.json(r))
+		elseif format == "csv" then
+			write(report.csv(r))
+		else
+			write(report.text(r, { colour = colour, verbose = opts.verbose, order = order }))
+		end
+	end
+	-- Reports finish in any order; they are printed in the order the domains were given.
+	local position, finished, next_out = {}, {}, 1
+	for i, d in ipairs(domains) do
+		position[d] = i
+	end
 	local ok, reports = pcall(selfcheck.run_many, domains, {
 		checks = checks, config = config, state = opts.state, dkim_selectors = opts.dkim_selector,
 		timeout = opts.timeout, concurrency = opts.concurrency,
@@ -235,12 +279,10 @@ function cli.check_domains(opts, write, ewrite)
 		if progress then
 			ewrite "\r\27[K"
 		end
-		if format == "json" then
-			write(report.json(r))
-		elseif format == "csv" then
-			write(report.csv(r))
-		else
-			write(report.text(r, { colour = colour, verbose = opts.verbose, order = order }))
+		finished[position[r.domain]] = r
+		while finished[next_out] do
+			emit(finished[next_out])
+			next_out = next_out + 1
 		end
 		if progress then
 			ewrite(("[%d/%d domains checked]"):format(done, #domains))
@@ -294,7 +336,11 @@ function cli.main(args, write, ewrite)
 		ewrite("mtasts-check: nothing to check (try mtasts-check --help)\n")
 		return EXIT_FAIL
 	end
-	if opts.json then
+	if opts.format == "csv" then
+		ewrite("mtasts-check: --format csv is for domain checks; use --json with --policy/--record\n")
+		return EXIT_FAIL
+	end
+	if opts.json or opts.format == "json" then
 		local cjson = require "cjson"
 		if cjson.encode_empty_table_as_object then -- absent from older lua-cjson
 			cjson.encode_empty_table_as_object(false)

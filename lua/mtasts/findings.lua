@@ -32,6 +32,7 @@ local CATALOGUE = {
 	["sts.mx.uncovered_testing"] = { "warning", "RFC 8461 §4.1, §5" },
 	["sts.mx.stale"] = { "warning", "RFC 8461 §4.1" },
 	["sts.mx.certificate"] = { "error", "RFC 8461 §4.2" },
+	["sts.mx.certificate_testing"] = { "warning", "RFC 8461 §4.2, §5" },
 	["sts.id.stale"] = { "error", "RFC 8461 §3.1, §8.1" },
 	["sts.dnssec.bogus"] = { "error", "RFC 4035 §5.5" },
 	-- tls-rpt (RFC 8460)
@@ -50,6 +51,7 @@ local CATALOGUE = {
 	["dnssec.domain.insecure"] = { "warning", "RFC 4035 §4.3" },
 	["dnssec.domain.bogus"] = { "error", "RFC 4035 §5.5" },
 	["dnssec.domain.lookup_failed"] = { "error", "RFC 4035" },
+	["dnssec.domain.unvalidated"] = { "info", "RFC 4035" },
 	["dnssec.mx.secure"] = { "ok", "RFC 7672 §2.2.1" },
 	["dnssec.mx.insecure"] = { "info", "RFC 7672 §2.2.1" },
 	["dnssec.mx.bogus"] = { "error", "RFC 7672 §2.1.1" },

@@ -91,7 +91,8 @@ function report.csv(r)
 		mx[i] = m.host
 	end
 	local sts = r.sts or {}
-	local row = { r.domain, r.verdict, sts.mode, sts.id, sts.max_age, table.concat(mx, " "), errors, warnings }
+	-- mode: what senders apply (enforce, testing, none), or no-policy when they see none
+	local row = { r.domain, r.verdict, sts.state or sts.mode, sts.id, sts.max_age, table.concat(mx, " "), errors, warnings }
 	for i = 1, #CSV_COLUMNS do
 		row[i] = csv_field(row[i])
 	end

@@ -1,15 +1,14 @@
 --- Runs checks as coroutines over one shared context: each check of each
 -- domain is a coroutine; when its answers arrive it is resumed. A domain's
 -- checks that are still waiting at its deadline are given up.
+local core = require "mtasts.core"
 local findings = require "mtasts.findings"
 
 local runner = {}
 
-local function now()
-	return os.time() -- deadlines are whole seconds (the default is 60 s)
-end
+local now = core.now -- monotonic seconds, with fractions
 
---- jobs: array of { domain = …, check = { name, run }, opts = …, deadline = epoch seconds,
+--- jobs: array of { domain = …, check = { name, run }, opts = …, deadline = mtasts.now() seconds,
 -- done = function(job, findings_or_nil, err, summary) }: a check's run returns
 -- findings and optionally a summary. A done callback may append jobs to
 -- `jobs`: they start at once (a rolling window). Returns when every job is done.

@@ -1,6 +1,7 @@
 --- The reference self-check: every check of a domain, run concurrently over
 -- one resolver, fetcher and prober, gathered into one report. Read it as the
 -- example of composing checks; examples/custom-check.lua adds one of its own.
+local core = require "mtasts.core"
 local F = require "mtasts.findings"
 local context = require "mtasts.context"
 local runner = require "mtasts.runner"
@@ -23,6 +24,9 @@ local function pick(checks)
 	if not checks then
 		return selfcheck.checks
 	end
+	if #checks == 0 then
+		error("no checks selected (give check names, or nil for all)", 3)
+	end
 	local by_name, list = {}, {}
 	for _, c in ipairs(selfcheck.checks) do
 		by_name[c.name] = c
@@ -40,7 +44,7 @@ local function pick(checks)
 end
 
 local function millis()
-	return os.time() * 1000
+	return math.floor(core.now() * 1000 + 0.5)
 end
 
 --- A fresh report for one domain.
@@ -76,6 +80,7 @@ end
 function selfcheck.run_many(domains, opts, on_report)
 	opts = opts or {}
 	local checks = pick(opts.checks)
+	domains = selfcheck.ascii_domains(domains)
 	local ctx = opts.context or context.new(opts.config)
 	local timeout = opts.timeout or 60
 	local concurrency = opts.concurrency or 10
@@ -93,14 +98,20 @@ function selfcheck.run_many(domains, opts, on_report)
 		local left = #checks
 		for _, c in ipairs(checks) do
 			jobs[#jobs + 1] = {
-				domain = domain, check = c, deadline = os.time() + timeout,
+				domain = domain, check = c, deadline = core.now() + timeout,
 				opts = { state = remembered, dkim_selectors = opts.dkim_selectors, now = opts.now },
 				done = function(_, found, err, summary)
 					if found then
 						for _, f in ipairs(found) do
 							f.check = f.check or c.name
 						end
-						report.checks[c.name] = { status = F.status(found), findings = F.sort(found) }
+						local status = F.status(found)
+						for _, f in ipairs(found) do
+							if f.id == "check.timeout" then
+								status = "error" -- it could not finish: no verdict
+							end
+						end
+						report.checks[c.name] = { status = status, findings = F.sort(found) }
 					else
 						local first = tostring(err):match "^[^\n]*"
 						report.checks[c.name] = { status = "error", findings = {
@@ -112,8 +123,13 @@ function selfcheck.run_many(domains, opts, on_report)
 							max_age = summary.max_age, mx = summary.policy_mx, reason = summary.reason }
 						report.mx = summary.mx
 						if opts.state and summary.remember then
-							state_store.save(opts.state, domain, summary.remember)
+							local saved, serr = state_store.save(opts.state, domain, summary.remember)
+							if not saved then
+								error(("cannot save the state of %s in %s: %s"):format(domain, opts.state, serr), 0)
+							end
 						end
+					elseif summary and c.name == "mx" and #report.mx == 0 then
+						report.mx = summary.mx -- the MX hosts, when the mta-sts check did not list them
 					end
 					left = left - 1
 					if left == 0 then
@@ -145,6 +161,21 @@ function selfcheck.run_many(domains, opts, on_report)
 		ctx:close()
 	end
 	return reports
+end
+
+--- The domains as lower-case A-labels; raises for one that is not a domain
+-- name (so that no lookup is ever made for "example.com/x" or "a b").
+function selfcheck.ascii_domains(domains)
+	local out = {}
+	for i, d in ipairs(domains) do
+		local ascii, err = core.to_ascii((tostring(d):gsub("%.$", "")))
+		local ok, uerr = ascii and core.policy_url(ascii)
+		if not ok then
+			error(("'%s' is not a domain name: %s"):format(tostring(d), tostring(err or uerr)), 3)
+		end
+		out[i] = ascii
+	end
+	return out
 end
 
 --- mtasts.selfcheck(domain, opts) → report (see docs/selfcheck.md).

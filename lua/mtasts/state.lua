@@ -1,31 +1,17 @@
 --- What mtasts-check --state DIR remembers per domain between runs: the TXT
 -- id, the policy's canonical form and since when mode is testing. One small
--- Lua-literal file per domain, written atomically (temp file + rename).
+-- JSON file per domain (data, never code: a state directory may be shared),
+-- written atomically (temp file + rename).
+local cjson = require "cjson"
+
 local state = {}
 
 local function path(dir, domain)
-	return dir .. "/" .. domain:gsub("[^%w%.%-]", "_") .. ".state"
+	return dir .. "/" .. domain:gsub("[^%w%.%-]", "_") .. ".json"
 end
 
-local function serialize(t)
-	local keys = {}
-	for k in pairs(t) do
-		keys[#keys + 1] = k
-	end
-	table.sort(keys)
-	local parts = {}
-	for _, k in ipairs(keys) do
-		local v = t[k]
-		if type(v) == "string" then
-			parts[#parts + 1] = ("%s = %q"):format(k, v)
-		elseif type(v) == "number" or type(v) == "boolean" then
-			parts[#parts + 1] = ("%s = %s"):format(k, tostring(v))
-		end
-	end
-	return "return { " .. table.concat(parts, ", ") .. " }\n"
-end
-
---- The remembered table for domain ({} when nothing is remembered).
+--- The remembered table for domain ({} when nothing is remembered or the
+-- file is not a JSON object).
 function state.load(dir, domain)
 	local f = io.open(path(dir, domain), "rb")
 	if not f then
@@ -33,14 +19,7 @@ function state.load(dir, domain)
 	end
 	local text = f:read "*a"
 	f:close()
-	local chunk = (loadstring or load)(text)
-	if not chunk then
-		return {}
-	end
-	if setfenv then
-		setfenv(chunk, {})
-	end
-	local ok, t = pcall(chunk)
+	local ok, t = pcall(cjson.decode, text)
 	return (ok and type(t) == "table") and t or {}
 end
 
@@ -52,9 +31,25 @@ function state.save(dir, domain, t)
 	if not f then
 		return nil, err
 	end
-	f:write(serialize(t))
+	local ok, werr = f:write(cjson.encode(t), "\n")
 	f:close()
+	if not ok then
+		os.remove(tmp)
+		return nil, werr
+	end
 	return os.rename(tmp, final)
+end
+
+--- Checks that dir exists and can be written; returns true or nil, message.
+function state.check_dir(dir)
+	local probe = dir .. "/.mtasts-state-check"
+	local f, err = io.open(probe, "wb")
+	if not f then
+		return nil, ("cannot write to the state directory: %s"):format(err)
+	end
+	f:close()
+	os.remove(probe)
+	return true
 end
 
 return state

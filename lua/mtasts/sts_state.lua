@@ -5,7 +5,11 @@
 -- DNS and HTTP.
 local core = require "mtasts.core"
 
-local CONTENT_TYPE_OK = "^%s*text/plain%s*[;]?"
+--- Is this media type text/plain (parameters such as charset allowed)?
+local function is_text_plain(ct)
+	ct = ct:lower()
+	return ct:match "^%s*text/plain%s*$" ~= nil or ct:match "^%s*text/plain%s*;" ~= nil
+end
 
 --- An earlier result that a sender may still apply at time now.
 local function usable_cache(cached, now)
@@ -36,7 +40,7 @@ local function fetch_problem(fetch)
 	if fetch.status and fetch.status ~= 200 then
 		return ("policy fetch answered HTTP %d, not 200"):format(fetch.status)
 	end
-	if fetch.content_type and not fetch.content_type:lower():match(CONTENT_TYPE_OK) then
+	if fetch.content_type and not is_text_plain(fetch.content_type) then
 		return ("policy is served as %s, not text/plain"):format(fetch.content_type)
 	end
 	if type(fetch.body) ~= "string" then

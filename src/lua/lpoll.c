@@ -2,7 +2,9 @@
  * fetcher's and prober's getfd()) so that the Lua scheduler of the
  * self-check can block on all its I/O contexts at once. */
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
+#include <time.h>
 
 #include "lpure.h"
 
@@ -23,6 +25,7 @@ static int l_poll(lua_State *L)
 	double t = luaL_optnumber(L, 2, -1);
 	int ms, rc;
 
+	luaL_argcheck(L, !isnan(t), 2, "timeout is NaN");
 	luaL_checktype(L, 1, LUA_TTABLE);
 	n = lua_rawlen(L, 1);
 	luaL_argcheck(L, n <= POLL_MAX, 1, "too many fds");
@@ -45,8 +48,25 @@ static int l_poll(lua_State *L)
 	return 1;
 }
 
+/***
+ * Seconds on a monotonic clock (fractions included): for deadlines and
+ * durations, which os.time() measures only in whole seconds.
+ * @function now
+ * @treturn number seconds since an arbitrary start
+ * @usage local t0 = mtasts.now() ... local elapsed = mtasts.now() - t0
+ */
+static int l_now(lua_State *L)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+	return 1;
+}
+
 void mts_open_poll(lua_State *L)
 {
 	lua_pushcfunction(L, l_poll);
 	lua_setfield(L, -2, "poll");
+	lua_pushcfunction(L, l_now);
+	lua_setfield(L, -2, "now");
 }

@@ -27,6 +27,9 @@ function check.run(ctx, domain)
 		add("dnssec.domain.bogus", ("%s fails DNSSEC validation: validating resolvers answer SERVFAIL, so mail cannot be delivered")
 			:format(domain), { evidence = why })
 		return out
+	elseif st == "unknown" then
+		add("dnssec.domain.unvalidated", "no DNSSEC trust anchor is configured: nothing was validated")
+		return out
 	elseif st == "insecure" then
 		add("dnssec.domain.insecure", ("%s is not DNSSEC-signed (no chain of trust): its MX records can be forged and DANE cannot be used")
 			:format(domain), { fix = "sign the zone and publish its DS record at the parent" })

@@ -56,24 +56,37 @@ local function mx_hosts(ctx, domain)
 	return hosts, nil, mx.dnssec
 end
 
---- Why an enforcing sender would skip this MX after probing it, or nil.
-local function probe_problem(results, msg, code)
+-- Probe codes that are about the host being reachable at an address, not
+-- about its TLS: another address of the same host may still serve.
+local REACHABILITY = { CONNECT = true, TIMEOUT = true }
+
+--- An enforcing sender's view of one MX after probing each of its addresses:
+-- the TLS problems (certificate, STARTTLS, TLS version — wherever they are,
+-- a sender landing there skips the host) and whether any address passes.
+-- Returns problem text or nil, and whether a sender could deliver at all.
+local function probe_verdict(results, msg, code)
 	if not results then
-		return ("%s (%s)"):format(msg, code)
+		return ("%s (%s)"):format(msg, code), false
 	end
-	local problems = {}
+	local problems, passes, unreachable = {}, false, {}
 	for _, r in ipairs(results) do
-		local bad = not r.ok and not tostring(r.code):match "^DANE_"
-		if not bad and r.tls and (r.tls.pkix_ok == false or r.tls.hostname_ok == false) then
-			bad = true
-		end
-		if bad then
+		local pkix_bad = r.tls and (r.tls.pkix_ok == false or r.tls.hostname_ok == false)
+		local failed = not r.ok and not tostring(r.code):match "^DANE_"
+		if REACHABILITY[r.code] then
+			unreachable[#unreachable + 1] = ("%s: %s"):format(r.ip, r.message or r.code)
+		elseif failed or pkix_bad then
 			problems[#problems + 1] = ("%s: %s"):format(r.ip, r.message or r.code or "certificate not valid")
+		else
+			passes = true
 		end
+	end
+	if #problems == 0 and not passes then
+		problems = unreachable -- no address answers at all
 	end
 	if #problems > 0 then
-		return table.concat(problems, "; ")
+		return table.concat(problems, "; "), passes
 	end
+	return nil, true
 end
 
 --- Step 1: the TXT record. Returns the record (or nil) and whether to go on.
@@ -181,7 +194,7 @@ local function check_fetch(ctx, domain, add)
 end
 
 --- Step 4: the MX records against the policy, and the covered hosts' TLS.
-local function check_mx(ctx, domain, policy, add, summary)
+local function check_mx(ctx, domain, policy, add, summary, sender_state)
 	local hosts, err, mx_dnssec = mx_hosts(ctx, domain)
 	if not hosts then
 		if err == "bogus" then
@@ -190,7 +203,11 @@ local function check_mx(ctx, domain, policy, add, summary)
 		summary.reason = summary.reason or ("the MX records could not be compared: " .. err)
 		return
 	end
+	-- The policy says what is wrong; whether senders act on it depends on
+	-- whether they can see the policy at all (sender_state, from sts_state).
 	local enforce = policy.mode == "enforce"
+	local senders_enforce = sender_state == "enforce"
+	local unseen = sender_state ~= policy.mode and " once senders can see the policy" or ""
 	local uncovered = {}
 	for _, h in ipairs(hosts) do
 		local pattern = core.mx_matches(policy, h.host)
@@ -198,24 +215,29 @@ local function check_mx(ctx, domain, policy, add, summary)
 		summary.mx[#summary.mx + 1] = entry
 		if not pattern then
 			uncovered[#uncovered + 1] = h.host
-			entry.sender = enforce and "skip" or "deliver"
+			entry.sender = senders_enforce and "skip" or "deliver"
 			entry.reason = "no policy mx pattern matches it"
 		else
-			local problem = probe_problem(ctx:probe(h.host, mx_dnssec))
-			entry.sender = (problem and enforce) and "skip" or "deliver"
+			local problem, deliverable = probe_verdict(ctx:probe(h.host, mx_dnssec))
+			entry.sender = (senders_enforce and not deliverable) and "skip" or "deliver"
 			entry.reason = problem
-			if problem then
-				add("sts.mx.certificate", ("%s (covered by %s) fails TLS as an enforcing sender checks it: %s")
-					:format(h.host, pattern, problem), { evidence = { host = h.host },
+			if problem and enforce then
+				add("sts.mx.certificate", ("%s (covered by %s) fails TLS as an enforcing sender checks it: %s%s")
+					:format(h.host, pattern, problem, deliverable and "" or unseen), { evidence = { host = h.host },
 					fix = "give " .. h.host .. " STARTTLS with a certificate from a public CA valid for its name" })
+			elseif problem then
+				add("sts.mx.certificate_testing", ("%s (covered by %s) fails TLS as a sender checks it: %s; in mode %s "
+					.. "mail is still delivered (and reported through TLS-RPT)"):format(h.host, pattern, problem, policy.mode),
+					{ evidence = { host = h.host },
+					fix = "fix this before switching to mode: enforce: STARTTLS with a publicly trusted certificate for " .. h.host })
 			end
 		end
 	end
 	local fix = policy_text.with_mx(policy, hosts)
 	for _, host in ipairs(uncovered) do
 		if enforce then
-			add("sts.mx.uncovered", ("MX %s matches no mx line of the policy: enforcing senders will not deliver to it")
-				:format(host), { fix = fix })
+			add("sts.mx.uncovered", ("MX %s matches no mx line of the policy: enforcing senders will not deliver to it%s")
+				:format(host, unseen), { fix = fix })
 		else
 			add("sts.mx.uncovered_testing", ("MX %s matches no mx line of the policy: reported through TLS-RPT, delivered anyway")
 				:format(host), { fix = fix })
@@ -297,10 +319,13 @@ function check.run(ctx, domain, opts)
 	end
 	check_policy_fields(policy, record, state, now, add)
 	if policy.mode ~= "none" then
-		check_mx(ctx, domain, policy, add, summary)
+		check_mx(ctx, domain, policy, add, summary, summary.state)
 	end
 	-- What the next run remembers (the caller saves it with --state).
-	summary.remember = { id = record and record.id, policy = canon,
+	-- A changed body behind an unchanged id stays remembered as it was, so that
+	-- sts.id.stale is reported on every run until the id changes.
+	local stale = record and state.id == record.id and state.policy and state.policy ~= canon
+	summary.remember = { id = record and record.id, policy = stale and state.policy or canon,
 		testing_since = policy.mode == "testing" and (state.testing_since or now) or nil }
 	return out, summary
 end

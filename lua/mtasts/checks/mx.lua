@@ -99,6 +99,10 @@ function check.run(ctx, domain)
 			return out
 		end
 	end
+	local summary = { mx = {} } -- the MX hosts, for the report
+	for _, r in ipairs(hosts) do
+		summary.mx[#summary.mx + 1] = { host = r.exchange, preference = r.preference }
+	end
 	for _, r in ipairs(hosts) do
 		local host = r.exchange
 		if looks_like_ip(host) then
@@ -127,7 +131,7 @@ function check.run(ctx, domain)
 	if #hosts > 0 then
 		add("mx.ok", ("%s has %d MX host(s)"):format(domain, #hosts))
 	end
-	return out
+	return out, summary
 end
 
 return check

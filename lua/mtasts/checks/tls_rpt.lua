@@ -77,7 +77,10 @@ function check.run(ctx, domain)
 			local r, rmsg, rcode2, partial = ctx:fetch(rua.uri)
 			local res = r or partial or { code = rcode2, message = rmsg }
 			local code2 = res.code
-			if r or code2 == "HTTP_STATUS" or code2 == "HTTP_REDIRECT" then
+			-- Any HTTP answer over verified TLS counts (a big or slow GET page too).
+			local answered = code2 == "HTTP_STATUS" or code2 == "HTTP_REDIRECT"
+				or ((code2 == "TOO_LARGE" or code2 == "HTTP_TIMEOUT") and res.tls and res.tls.verified)
+			if r or answered then
 				add("tlsrpt.rua.ok", ("%s answers over valid HTTPS"):format(rua.uri))
 			else
 				add("tlsrpt.rua.https_failed", ("reports to %s cannot be posted: %s (%s)"):format(rua.uri,
