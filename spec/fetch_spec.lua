@@ -128,7 +128,9 @@ describe("mtasts.fetch", function()
 			assert.is_nil(partial.http_status)
 		end)
 		it("BAD_NAME for an invalid domain or URL", function()
-			for _, d in ipairs { "", "a..b", "exa mple.com", ("x"):rep(64) .. ".com", "-\0-" } do
+			-- ':', '/', '?' and '#' would change the port or the path of the policy URL
+			for _, d in ipairs { "", "a..b", "exa mple.com", ("x"):rep(64) .. ".com", "-\0-",
+				"example.com:8443", "example.com/evil?", "evil.example#", "a_b.example" } do
 				local res, msg, code, partial = mtasts.fetch_policy(d, { resolver = r })
 				assert.is_nil(res)
 				assert.equal("BAD_NAME", code, d)

@@ -165,13 +165,16 @@ end
 
 --- The domains as lower-case A-labels; raises for one that is not a domain
 -- name (so that no lookup is ever made for "example.com/x" or "a b").
-function selfcheck.ascii_domains(domains)
+function selfcheck.ascii_domains(domains, level)
 	local out = {}
 	for i, d in ipairs(domains) do
 		local ascii, err = core.to_ascii((tostring(d):gsub("%.$", "")))
-		local ok, uerr = ascii and core.policy_url(ascii)
-		if not ok then
-			error(("'%s' is not a domain name: %s"):format(tostring(d), tostring(err or uerr)), 3)
+		if ascii then
+			local url, uerr = core.policy_url(ascii)
+			err = not url and uerr or nil
+		end
+		if err then
+			error(("'%s' is not a domain name: %s"):format(tostring(d), err), level or 3)
 		end
 		out[i] = ascii
 	end
@@ -188,6 +191,7 @@ function selfcheck.selfcheck(domain, opts)
 			error("selfcheck: unknown option '" .. tostring(k) .. "'", 2)
 		end
 	end
+	selfcheck.ascii_domains({ domain }, 3) -- names the caller's line in the error
 	return selfcheck.run_many({ domain }, opts)[1]
 end
 

@@ -249,6 +249,7 @@ static int m_step(lua_State *L)
 	struct mts_lctx *x = mts_lctx_checkopen(L, c, 1);
 	lua_Number t = luaL_optnumber(L, 2, 0);
 	int n;
+	luaL_argcheck(L, t == t, 2, "seconds is NaN");
 	lua_settop(L, 1);
 	lua_pushnil(L); /* 2: the first callback error */
 	if (t > 0)
@@ -273,6 +274,7 @@ static int m_wait(lua_State *L)
 	struct mts_lctx *x = mts_lctx_checkopen(L, c, 1);
 	lua_Number secs = luaL_optnumber(L, 2, -1);
 	int done;
+	luaL_argcheck(L, secs == secs, 2, "seconds is NaN"); /* NaN would wait forever */
 	lua_settop(L, 1);
 	lua_pushnil(L); /* 2 */
 	done = run(L, c, x, 1, secs, 2);

@@ -15,6 +15,7 @@
 #include "lpure.h"
 #include "lresult.h"
 #include "../net/fetch.h"
+#include "../pure/domain.h"
 
 #define FETCHER_TYPE "mtasts.fetcher"
 #define HANDLE_TYPE "mtasts.fetcher.handle"
@@ -162,6 +163,7 @@ static const char *push_url(lua_State *L, int idx, int *policy, const char *who)
 	size_t n, i;
 	const char *s = luaL_checklstring(L, idx, &n), *why;
 	char *ascii = NULL;
+	enum mts_domain_status st;
 	int rc;
 	if (n >= 8 && strncmp(s, "https://", 8) == 0) {
 		*policy = 0;
@@ -189,7 +191,17 @@ static const char *push_url(lua_State *L, int idx, int *policy, const char *who)
 			ascii[i] = (char)(ascii[i] + 32);
 	n = strlen(ascii);
 	if (n > 1 && ascii[n - 1] == '.')
-		ascii[n - 1] = '\0';
+		ascii[--n] = '\0';
+	/* IDNA lets '/', ':', '?' and '#' through: they must never reach the URL. */
+	st = mts_domain_check(ascii, n);
+	if (st == MTS_DOMAIN_OK && n + sizeof "mta-sts." - 1 > 253)
+		st = MTS_DOMAIN_TOO_LONG;
+	if (st != MTS_DOMAIN_OK) {
+		why = lua_pushfstring(L, "not a valid domain name: %s", mts_domain_reason(st));
+		lua_pushliteral(L, "https://mta-sts.invalid" POLICY_PATH);
+		idn2_free(ascii);
+		return why;
+	}
 	lua_pushfstring(L, "https://mta-sts.%s" POLICY_PATH, ascii);
 	idn2_free(ascii);
 	return NULL;

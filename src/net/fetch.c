@@ -898,6 +898,7 @@ static void attempt_done(struct mts_fetch *fe, CURLcode rc)
 	char msg[400];
 	const char *code = NULL;
 	int next = 0; /* try the next address */
+	int unwanted;
 
 	if (fe->phase == PH_DIAG) {
 		diag_done(fe, rc);
@@ -926,25 +927,28 @@ static void attempt_done(struct mts_fetch *fe, CURLcode rc)
 	}
 	msg[0] = '\0';
 
-	if (rc == CURLE_OK || (status > 0 && !fe->too_large && rc != CURLE_OPERATION_TIMEDOUT)) {
+	/* A status that fails the fetch anyway (a redirect, a 404) decides the code
+	 * even when its body was refused as too large or broke off. */
+	unwanted = status > 0 && (r->policy ? status != 200 : (status < 200 || status > 299));
+	if (rc == CURLE_OK || (status > 0 && (unwanted || !fe->too_large) && rc != CURLE_OPERATION_TIMEDOUT)) {
 		/* an HTTP answer */
 		scopy(r->connected_ip, sizeof r->connected_ip, a->ip);
 		r->status = status;
 		tls_free(&r->tls);
 		r->tls = fe->atls;
 		memset(&fe->atls, 0, sizeof fe->atls);
-		if (rc != CURLE_OK) {
-			code = "HTTP_STATUS";
-			snprintf(msg, sizeof msg, "%s: the response broke off: %s", r->host,
-			         fe->errbuf[0] ? fe->errbuf : curl_easy_strerror(rc));
-		} else if (status >= 300 && status < 400) {
+		if (status >= 300 && status < 400) {
 			code = "HTTP_REDIRECT";
 			snprintf(msg, sizeof msg, "%s: HTTP %ld redirect to %s, not followed (RFC 8461 §3.3)", r->host,
 			         status, r->location ? r->location : "(no Location)");
-		} else if (r->policy ? status != 200 : (status < 200 || status > 299)) {
+		} else if (unwanted) {
 			code = "HTTP_STATUS";
 			snprintf(msg, sizeof msg, "%s: HTTP status %ld%s", r->host, status,
 			         r->policy ? ", the policy needs 200 (RFC 8461 §3.3)" : "");
+		} else if (rc != CURLE_OK) {
+			code = "HTTP_STATUS";
+			snprintf(msg, sizeof msg, "%s: the response broke off: %s", r->host,
+			         fe->errbuf[0] ? fe->errbuf : curl_easy_strerror(rc));
 		} else if (r->policy && !is_text_plain(r->content_type)) {
 			code = "CONTENT_TYPE";
 			snprintf(msg, sizeof msg, "%s: Content-Type %s%s%s, not text/plain (RFC 8461 §3.2)", r->host,

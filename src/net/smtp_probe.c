@@ -1441,7 +1441,14 @@ int mts_prober_timeout_ms(const struct mts_prober *p)
 			}
 		}
 	}
-	rt = p->r ? mts_resolver_timeout_ms(p->r) : -1;
+	/* The resolver's timeout matters only while a probe of ours waits on it:
+	 * an answer meant for someone else must not make our loop spin. */
+	rt = -1;
+	for (pr = p->running.head; p->r != NULL && pr != NULL; pr = pr->next)
+		if (pr->q4 != NULL || pr->q6 != NULL || pr->qtlsa != NULL) {
+			rt = mts_resolver_timeout_ms(p->r);
+			break;
+		}
 	if (rt >= 0 && (best < 0 || rt < best))
 		best = rt;
 	if (best > 2000000000)

@@ -62,6 +62,31 @@ static long long asn1_epoch(const ASN1_TIME *t)
 	       tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 }
 
+/* A SAN as text: bytes that are not printable ASCII (a NUL hidden in a
+ * dNSName, say) are shown as \xNN, so the name cannot be cut short or forged
+ * on display. Verification never uses this copy (OpenSSL does it). */
+static char *printable_copy(const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *out = malloc(n * 4 + 1), *o = out;
+	size_t i;
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			*o++ = (char)c;
+		} else {
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 static int add_san(struct mts_certinfo *ci, const char *s, size_t n)
 {
 	char *copy;
@@ -69,7 +94,7 @@ static int add_san(struct mts_certinfo *ci, const char *s, size_t n)
 		ci->nsan_dropped++;
 		return 0;
 	}
-	copy = dup_mem(s, n);
+	copy = printable_copy(s, n);
 	if (copy == NULL)
 		return -1;
 	ci->san[ci->nsan++] = copy;

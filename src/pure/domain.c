@@ -22,15 +22,14 @@ static const unsigned char DOMAIN_CLASS[256] = {
 
 enum mts_domain_status mts_domain_check(const char *s, size_t n)
 {
-	size_t i = 0, start;
+	size_t i = 0, start = 0;
 	enum mts_domain_status bad = MTS_DOMAIN_OK;
 
 	if (n == 0)
 		return MTS_DOMAIN_EMPTY;
 	for (;;) {
 		unsigned char cls = D_DOT;
-		start = i;
-		/* The label: letters, digits and hyphens, in a tight loop. */
+		/* Letters, digits and hyphens, in a tight loop. */
 		while (i < n && (cls = DOMAIN_CLASS[(unsigned char)s[i]]) <= D_HYPHEN)
 			i++;
 		if (i < n && cls != D_DOT) {
@@ -38,9 +37,10 @@ enum mts_domain_status mts_domain_check(const char *s, size_t n)
 				return MTS_DOMAIN_NON_ASCII; /* outranks everything: say "use the A-label" */
 			if (!bad)
 				bad = MTS_DOMAIN_BAD_CHAR;
-			i++;
+			i++; /* still the same label */
 			continue;
 		}
+		/* The end of a label: at a dot or at the end of the name. */
 		if (i == start)
 			return MTS_DOMAIN_EMPTY_LABEL;
 		if ((s[start] == '-' || s[i - 1] == '-') && !bad)
@@ -49,7 +49,7 @@ enum mts_domain_status mts_domain_check(const char *s, size_t n)
 			bad = MTS_DOMAIN_LABEL_LONG;
 		if (i == n)
 			break;
-		i++; /* the dot */
+		start = ++i; /* past the dot */
 		if (i == n)
 			return MTS_DOMAIN_EMPTY_LABEL; /* a trailing dot */
 	}

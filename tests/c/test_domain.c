@@ -26,6 +26,10 @@ int main(void)
 	CHECK(d("-a.b") == MTS_DOMAIN_HYPHEN);
 	CHECK(d("a-.b") == MTS_DOMAIN_HYPHEN);
 	CHECK(d("a_b.c") == MTS_DOMAIN_BAD_CHAR);
+	CHECK(d("example.com/evil?") == MTS_DOMAIN_BAD_CHAR);
+	CHECK(d("example.com:8443") == MTS_DOMAIN_BAD_CHAR);
+	CHECK(d("a#") == MTS_DOMAIN_BAD_CHAR);
+	CHECK(d("a.b.") == MTS_DOMAIN_EMPTY_LABEL);
 	CHECK(d("bücher.de") == MTS_DOMAIN_NON_ASCII);
 	CHECK(d(long_label) == MTS_DOMAIN_LABEL_LONG);
 	CHECK(d(long_name) == MTS_DOMAIN_TOO_LONG);
