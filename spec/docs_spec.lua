@@ -2,12 +2,7 @@
 -- the module exports must be documented.
 local mtasts = require "mtasts"
 
-local function read(path)
-	local f = assert(io.open(path, "rb"))
-	local s = f:read "*a"
-	f:close()
-	return s
-end
+local read = require "helpers.read_file"
 
 local function all_docs()
 	local parts = { read "README.md" }

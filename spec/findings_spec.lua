@@ -2,12 +2,7 @@
 -- docs/findings.md with that severity, and the checks emit only catalogued ids.
 local F = require "mtasts.findings"
 
-local function read(path)
-	local f = assert(io.open(path, "rb"))
-	local s = f:read "*a"
-	f:close()
-	return s
-end
+local read = require "helpers.read_file"
 
 describe("finding ids", function()
 	local doc = read "docs/findings.md"

@@ -24,27 +24,7 @@ local function offline()
 	}
 end
 
--- true when v holds only strings, numbers, booleans and tables of those
-local function plain(v, seen)
-	local t = type(v)
-	if t == "string" or t == "number" or t == "boolean" then
-		return true
-	end
-	if t ~= "table" then
-		return false
-	end
-	seen = seen or {}
-	if seen[v] or getmetatable(v) ~= nil then
-		return false
-	end
-	seen[v] = true
-	for k, x in pairs(v) do
-		if not plain(k, seen) or not plain(x, seen) then
-			return false
-		end
-	end
-	return true
-end
+local plain = require "helpers.plain"
 
 local function have_python()
 	local p = io.popen "command -v python3 2>/dev/null"

@@ -45,27 +45,7 @@ local function offline(extra)
 	return mtasts.resolver(opts)
 end
 
--- true if v holds only strings, numbers, booleans and plain tables
-local function plain(v, seen)
-	local t = type(v)
-	if t == "string" or t == "number" or t == "boolean" then
-		return true
-	end
-	if t ~= "table" or getmetatable(v) ~= nil then
-		return false
-	end
-	seen = seen or {}
-	if seen[v] then
-		return false
-	end
-	seen[v] = true
-	for k, x in pairs(v) do
-		if not plain(k, seen) or not plain(x, seen) then
-			return false
-		end
-	end
-	return true
-end
+local plain = require "helpers.plain"
 
 describe("mtasts.resolver", function()
 	describe("options", function()
