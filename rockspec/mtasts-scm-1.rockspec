@@ -37,6 +37,6 @@ build = {
       MTASTS_TESTS = "OFF",
    },
    install = {
-      bin = { ["mtasts-check"] = "bin/mtasts-check" },
+      bin = { ["mtasts-check"] = "bin/mtasts-check.lua" },
    },
 }

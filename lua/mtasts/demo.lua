@@ -22,14 +22,6 @@ local function checkout_root()
 	end
 end
 
-local function interpreter()
-	local i = -1
-	while arg and arg[i - 1] do
-		i = i - 1
-	end
-	return arg and arg[i] or "lua5.4"
-end
-
 local function sorted_copy(t)
 	local c = {}
 	for i, v in ipairs(t or {}) do
@@ -74,9 +66,8 @@ function demo.run(opts, write, ewrite)
 			expect[s.domain] = s.expect or {}
 		end
 		table.sort(domains)
-		local cmd = ("%s exec %s %s --config %s --json --timeout %d --concurrency %d"):format(testbed,
-			shell_quote(interpreter()), shell_quote(root .. "/bin/mtasts-check"), shell_quote(client),
-			opts.timeout or 60, opts.concurrency or 10)
+		local cmd = ("%s exec %s --config %s --json --timeout %d --concurrency %d"):format(testbed,
+			shell_quote(root .. "/bin/mtasts-check"), shell_quote(client), opts.timeout or 60, opts.concurrency or 10)
 		if opts.only then
 			cmd = cmd .. " --only " .. shell_quote(opts.only)
 		end
