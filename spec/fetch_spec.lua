@@ -440,16 +440,7 @@ describe("mtasts.fetch_policy #testbed", function()
 		f:close()
 	end)
 	it("no fd leaks after 1,000 fetches", function()
-		local stat = assert(io.open "/proc/self/stat")
-		local pid = stat:read("*l"):match "^%d+"
-		stat:close()
-		local function fds() -- the fds of this process (the ls and its pipe are not counted)
-			local p = io.popen("ls /proc/" .. pid .. "/fd")
-			local n = 0
-			for _ in p:lines() do n = n + 1 end
-			p:close()
-			return n - 1 -- the pipe to ls
-		end
+		local fds = require "helpers.open_fds"
 		local domains = { "enforce-ok.test", "cert-expired.test", "http-only.test", "policy-404.test",
 			"oversize-chunked.test", "no-policy-host.test", "redirect.test", "cert-cn-only.test" }
 		-- warm up (libcurl, OpenSSL and libunbound open what they keep once)

@@ -464,16 +464,7 @@ describe("mtasts.smtp_probe against the testbed #testbed", function()
 	end)
 
 	it("no fd leaks after 1,000 probes", function()
-		local stat = assert(io.open "/proc/self/stat")
-		local pid = stat:read("*l"):match "^%d+"
-		stat:close()
-		local function fds() -- the fds of this process (the ls and its pipe are not counted)
-			local p = io.popen("ls /proc/" .. pid .. "/fd")
-			local n = 0
-			for _ in p:lines() do n = n + 1 end
-			p:close()
-			return n - 1 -- the pipe to ls
-		end
+		local fds = require "helpers.open_fds"
 		local hosts = { "mx1.enforce-ok.test", "mx2.mx-no-starttls.test", "mx2.mx-expired.test",
 			"mx2.mx-tls10.test", "mx1.dane-mismatch.test", "mx2.mx-ipv6-only.test", "nothing.enforce-ok.test" }
 		assert.truthy(probe "mx1.enforce-ok.test") -- warm up
