@@ -329,6 +329,19 @@ static void conn_send(struct conn *c, const char *line)
 	c->outoff = 0;
 }
 
+/* What a non-blocking SSL_read/SSL_write that returned n <= 0 waits for:
+ * R_READ or R_WRITE, else R_END (the OpenSSL error, in *err, is cleared). */
+static int ssl_wait(SSL *ssl, int n, int *err)
+{
+	*err = SSL_get_error(ssl, n);
+	if (*err == SSL_ERROR_WANT_READ)
+		return R_READ;
+	if (*err == SSL_ERROR_WANT_WRITE)
+		return R_WRITE;
+	ERR_clear_error();
+	return R_END;
+}
+
 /* Writes what is queued: R_NEXT when all is written, R_READ/R_WRITE to
  * wait, R_END when the connection failed (recorded). */
 static int conn_flush(struct conn *c)
@@ -342,13 +355,7 @@ static int conn_flush(struct conn *c)
 				c->outoff += (size_t)n;
 				continue;
 			}
-			e = SSL_get_error(c->ssl, n);
-			if (e == SSL_ERROR_WANT_READ)
-				return R_READ;
-			if (e == SSL_ERROR_WANT_WRITE)
-				return R_WRITE;
-			ERR_clear_error();
-			return R_END;
+			return ssl_wait(c->ssl, n, &e);
 		} else {
 			ssize_t n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL);
 			if (n >= 0) {
@@ -377,14 +384,10 @@ static int conn_fill(struct conn *c, const char **why)
 			c->inlen += (size_t)n;
 			return R_NEXT;
 		}
-		e = SSL_get_error(c->ssl, n);
-		if (e == SSL_ERROR_WANT_READ)
-			return R_READ;
-		if (e == SSL_ERROR_WANT_WRITE)
-			return R_WRITE;
-		ERR_clear_error();
-		*why = e == SSL_ERROR_ZERO_RETURN ? "the server closed the TLS session" : "the TLS session failed";
-		return R_END;
+		n = ssl_wait(c->ssl, n, &e);
+		if (n == R_END)
+			*why = e == SSL_ERROR_ZERO_RETURN ? "the server closed the TLS session" : "the TLS session failed";
+		return n;
 	} else {
 		ssize_t n = recv(c->fd, c->in + c->inlen, room, 0);
 		if (n > 0) {
