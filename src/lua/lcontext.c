@@ -7,7 +7,6 @@
 #include <time.h>
 
 #include "lcontext.h"
-#include "lpure.h"
 
 #define CLASS(L) ((const struct mts_lctx_class *)lua_touserdata(L, lua_upvalueindex(1)))
 
@@ -16,37 +15,93 @@ void *mts_lctx_check(lua_State *L, const struct mts_lctx_class *c, int idx)
 	return luaL_checkudata(L, idx, c->type);
 }
 
-/* Tells the core when the resolver it works through was closed, before
- * anything can touch the freed resolver (the resolver is not the core's to
- * keep alive: closing it is allowed). ud: absolute. */
-static void sync_resolver(lua_State *L, const struct mts_lctx_class *c, struct mts_lctx *x, int ud)
-{
-	if (c->lose_resolver == NULL || x->core == NULL)
-		return;
-	mts_getuservalue(L, ud);
-	lua_getfield(L, -1, "resolver");
-	if (!lua_isnil(L, -1) && mts_lua_toresolver(L, -1) == NULL) {
-		c->lose_resolver(x->core);
-		lua_pushnil(L);
-		lua_setfield(L, -3, "resolver");
-	}
-	lua_pop(L, 2);
-}
-
 void *mts_lctx_checkopen(lua_State *L, const struct mts_lctx_class *c, int idx)
 {
 	struct mts_lctx *x = mts_lctx_check(L, c, idx);
 	if (x->core == NULL)
 		luaL_error(L, "attempt to use a closed %s", c->noun);
-	sync_resolver(L, c, x, idx);
 	return x;
+}
+
+/* ---- dependents: a context that works through another one (a fetcher
+ * or prober through its resolver) is listed in that context's user value
+ * (field dependents, weak keys) and told of its close before its core is
+ * freed. Nothing here knows what a resolver is. */
+
+#define DEPENDENTS_MT "mtasts.context.dependents"
+
+/* Adds the context at ud to the dependents of the context at on (both absolute). */
+static void add_dependent(lua_State *L, int ud, int on)
+{
+	mts_getuservalue(L, on);
+	lua_getfield(L, -1, "dependents");
+	if (!lua_istable(L, -1)) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		if (luaL_newmetatable(L, DEPENDENTS_MT)) {
+			lua_pushliteral(L, "k"); /* a dependent may be collected first */
+			lua_setfield(L, -2, "__mode");
+		}
+		lua_setmetatable(L, -2);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, -3, "dependents");
+	}
+	lua_pushvalue(L, ud);
+	lua_pushboolean(L, 1);
+	lua_rawset(L, -3);
+	lua_pop(L, 2);
+}
+
+/* The context at ud is closing: each open dependent loses it now, while
+ * its core (the resolver) still exists, and no longer anchors it. */
+static void tell_dependents(lua_State *L, int ud)
+{
+	mts_getuservalue(L, ud);
+	lua_getfield(L, -1, "dependents");
+	if (lua_istable(L, -1)) {
+		lua_pushnil(L);
+		while (lua_next(L, -2) != 0) {
+			struct mts_lctx *d = lua_touserdata(L, -2);
+			lua_pop(L, 1);
+			if (d != NULL && d->core != NULL && d->cls != NULL && d->cls->lose_resolver != NULL) {
+				d->cls->lose_resolver(d->core);
+				mts_getuservalue(L, -1);
+				lua_pushnil(L);
+				lua_setfield(L, -2, "resolver");
+				lua_pop(L, 1);
+			}
+		}
+	}
+	lua_pop(L, 2);
+}
+
+/* The context at ud (absolute) is closing: it leaves the dependents of the
+ * context it works through (uv: its user value, absolute). */
+static void drop_dependent(lua_State *L, int ud, int uv)
+{
+	lua_getfield(L, uv, "resolver");
+	if (lua_isuserdata(L, -1)) {
+		mts_getuservalue(L, -1);
+		if (lua_istable(L, -1)) {
+			lua_getfield(L, -1, "dependents");
+			if (lua_istable(L, -1)) {
+				lua_pushvalue(L, ud);
+				lua_pushnil(L);
+				lua_rawset(L, -3);
+			}
+			lua_pop(L, 1);
+		}
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
 }
 
 void *mts_lctx_new(lua_State *L, const struct mts_lctx_class *c, size_t size, int opts)
 {
-	void *x = mts_newuserdata(L, size);
+	struct mts_lctx *x = mts_newuserdata(L, size);
 	int ud = lua_gettop(L);
 	memset(x, 0, size);
+	x->cls = c;
 	luaL_getmetatable(L, c->type);
 	lua_setmetatable(L, ud);
 	lua_createtable(L, 0, 4);
@@ -54,6 +109,8 @@ void *mts_lctx_new(lua_State *L, const struct mts_lctx_class *c, size_t size, in
 	lua_setfield(L, -2, "pending");
 	if (c->lose_resolver != NULL) {
 		lua_getfield(L, opts, "resolver"); /* anchored: it outlives the context */
+		if (lua_touserdata(L, -1) != NULL)
+			add_dependent(L, ud, lua_gettop(L));
 		lua_setfield(L, -2, "resolver");
 	}
 	mts_setuservalue(L, ud);
@@ -219,7 +276,6 @@ static int run(lua_State *L, const struct mts_lctx_class *c, struct mts_lctx *x,
 		deliver(L, c, x, ud, errslot);
 		if (x->core == NULL)
 			return 1;
-		sync_resolver(L, c, x, ud); /* a callback may have closed it */
 		if (c->pending(x->core) == 0)
 			return 1;
 		if (secs >= 0) {
@@ -364,6 +420,8 @@ static void close_ctx(lua_State *L, const struct mts_lctx_class *c, int ud)
 			}
 		}
 		lua_pop(L, 1);
+		tell_dependents(L, ud);
+		drop_dependent(L, ud, lua_gettop(L));
 	}
 	lua_pop(L, 1);
 	c->free_core(x->core);

@@ -4,7 +4,8 @@
  * A context userdata starts with struct mts_lctx; its C core does the I/O.
  * Its user value is a table: `pending` maps each undelivered C item (light
  * userdata) to its handle, so pending handles stay alive; `resolver` keeps
- * the resolver a fetcher or prober works through. A handle's user value
+ * the resolver a fetcher or prober works through; `dependents` (weak keys)
+ * lists the contexts that work through this one, told of its close. A handle's user value
  * holds its context (`ctx`), its callback (`cb`) and, once delivered, its
  * stored result values (1..n, and n).
  *
@@ -18,8 +19,11 @@
 
 #include "compat.h"
 
+struct mts_lctx_class;
+
 struct mts_lctx {
 	void *core; /* NULL once closed */
+	const struct mts_lctx_class *cls; /* set by mts_lctx_new */
 };
 
 enum mts_hstate { MTS_H_PENDING, MTS_H_DONE, MTS_H_CANCELLED, MTS_H_CLOSED };
@@ -56,20 +60,24 @@ struct mts_lctx_class {
 	/* optional: pushes what h:result() and the callback get from the first
 	 * stored value at idx; returns how many (NULL: the stored values) */
 	int (*push_return)(lua_State *L, int idx);
-	/* optional: the core's resolver was closed (NULL: no resolver) */
+	/* optional (NULL: the context works through no resolver): the resolver
+	 * it works through is closing. Called from the resolver's close, before
+	 * the resolver's core is freed, so the core may still free its queries. */
 	void (*lose_resolver)(void *core);
 };
 
 /* Pushes a new context userdata of size bytes (zeroed, core NULL) with
- * its metatable and user value { pending = {} }; a class with a resolver
- * (lose_resolver) also keeps the field resolver of the options table at opts. */
+ * its metatable and user value { pending = {} }. A class with a resolver
+ * (lose_resolver) also keeps the field resolver of the options table at opts
+ * (a context userdata, checked by the caller) and becomes one of its
+ * dependents: closing that context (close, __gc, __close) first calls
+ * lose_resolver of each open dependent and drops its field resolver. */
 void *mts_lctx_new(lua_State *L, const struct mts_lctx_class *c, size_t size, int opts);
 
 /* The context at idx, open or closed; raises if it is not one. */
 void *mts_lctx_check(lua_State *L, const struct mts_lctx_class *c, int idx);
 
-/* The context at idx; raises "attempt to use a closed <noun>". Tells the
- * core first when its resolver was closed. */
+/* The context at idx; raises "attempt to use a closed <noun>". */
 void *mts_lctx_checkopen(lua_State *L, const struct mts_lctx_class *c, int idx);
 
 /* Pushes a new pending handle of the context at ud (absolute), with the

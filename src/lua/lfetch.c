@@ -12,7 +12,7 @@
 
 #include "lcontext.h"
 #include "lopts.h"
-#include "lpure.h"
+#include "lnet.h"
 #include "lresult.h"
 #include "../net/fetch.h"
 #include "../pure/domain.h"

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "lopts.h"
-#include "lpure.h"
 
 void mts_opt_checkkeys(lua_State *L, int t, const char *who, const char *const keys[])
 {
@@ -91,24 +90,4 @@ int mts_opt_cstring(lua_State *L, int t, const char *who, const char *key)
 	if (strlen(s) != n || n == 0)
 		luaL_error(L, "%s: option '%s' must not be empty or hold a NUL byte", who, key);
 	return 1;
-}
-
-struct mts_resolver *mts_opt_resolver(lua_State *L, int t, const char *who, const char *const keys[],
-                                      const char *why)
-{
-	struct mts_resolver *r;
-	if (lua_type(L, t) != LUA_TTABLE)
-		luaL_error(L, "%s: options table expected (with at least a resolver), got %s", who,
-		           luaL_typename(L, t));
-	mts_opt_checkkeys(L, t, who, keys);
-	lua_getfield(L, t, "resolver");
-	if (lua_isnil(L, -1))
-		luaL_error(L, "%s: option 'resolver' is required (an mtasts.resolver): %s", who, why);
-	if (luaL_testudata(L, -1, "mtasts.resolver") == NULL)
-		luaL_error(L, "%s: option 'resolver' must be an mtasts.resolver, not a %s", who, luaL_typename(L, -1));
-	r = mts_lua_toresolver(L, -1);
-	if (r == NULL)
-		luaL_error(L, "%s: the resolver is closed", who);
-	lua_pop(L, 1);
-	return r;
 }

@@ -6,8 +6,6 @@
 
 #include "compat.h"
 
-struct mts_resolver;
-
 /* Raises unless every key of the table at t is a string in keys (NULL-ended). */
 void mts_opt_checkkeys(lua_State *L, int t, const char *who, const char *const keys[]);
 
@@ -35,12 +33,5 @@ lua_Number mts_opt_integer(lua_State *L, int t, const char *who, const char *key
 /* Like mts_opt_get for a string that is handed to C as is: raises when it
  * is empty or holds a NUL byte. */
 int mts_opt_cstring(lua_State *L, int t, const char *who, const char *key);
-
-/* The options table at t of a context that resolves through an
- * mtasts.resolver (the fetcher, the prober): raises unless it is a table
- * with only known keys and an open resolver (`why` says what the resolver
- * is needed for). Returns the C resolver. */
-struct mts_resolver *mts_opt_resolver(lua_State *L, int t, const char *who, const char *const keys[],
-                                      const char *why);
 
 #endif

@@ -4,9 +4,8 @@
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
-#include <time.h>
 
-#include "lpure.h"
+#include "lnet.h"
 
 #define POLL_MAX 64
 
@@ -48,25 +47,8 @@ static int l_poll(lua_State *L)
 	return 1;
 }
 
-/***
- * Seconds on a monotonic clock (fractions included): for deadlines and
- * durations, which os.time() measures only in whole seconds.
- * @function now
- * @treturn number seconds since an arbitrary start
- * @usage local t0 = mtasts.now() ... local elapsed = mtasts.now() - t0
- */
-static int l_now(lua_State *L)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
-	return 1;
-}
-
 void mts_open_poll(lua_State *L)
 {
 	lua_pushcfunction(L, l_poll);
 	lua_setfield(L, -2, "poll");
-	lua_pushcfunction(L, l_now);
-	lua_setfield(L, -2, "now");
 }

@@ -10,7 +10,7 @@
 
 #include "lcontext.h"
 #include "lopts.h"
-#include "lpure.h"
+#include "lnet.h"
 #include "lresult.h"
 #include "../net/smtp_probe.h"
 

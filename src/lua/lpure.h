@@ -1,4 +1,5 @@
-/* Helpers shared by the Lua bindings of the pure layer. */
+/* Helpers shared by the Lua bindings of the pure layer (mtasts.pure): no
+ * I/O function is declared here. */
 #ifndef MTS_LPURE_H
 #define MTS_LPURE_H
 
@@ -44,19 +45,12 @@ int mts_push_parse_error(lua_State *L, const struct mts_diags *d, const char *co
 /* Pushes an array of { name = ..., value = ... }. */
 void mts_push_extensions(lua_State *L, const struct mts_ext *ext, size_t n);
 
-/* The luaopen_ parts, one per binding file. */
+/* The luaopen_ parts of mtasts.pure, one per binding file (those of
+ * mtasts.core are in lnet.h). */
 void mts_open_policy(lua_State *L);
 void mts_open_record(lua_State *L);
 void mts_open_mx(lua_State *L);
 void mts_open_names(lua_State *L);
-void mts_open_poll(lua_State *L);
-void mts_open_resolver(lua_State *L); /* lresolver.c */
-void mts_open_fetch(lua_State *L);    /* lfetch.c */
-void mts_open_probe(lua_State *L);    /* lprobe.c */
-
-/* lresolver.c: the C resolver of the mtasts.resolver at idx (raises if it
- * is not one), NULL once closed. For the fetcher binding. */
-struct mts_resolver;
-struct mts_resolver *mts_lua_toresolver(lua_State *L, int idx);
+void mts_open_clock(lua_State *L); /* lclock.c */
 
 #endif

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "lcontext.h"
+#include "lnet.h"
 #include "lopts.h"
-#include "lpure.h"
 #include "lresult.h"
 #include "../dns/rdata.h"
 #include "../dns/resolver.h"
@@ -250,11 +250,15 @@ static int check_qtype(lua_State *L, int arg)
 	return t;
 }
 
-/* The name argument; NULL (with *why) if it holds a NUL byte. */
+/* The name argument; NULL if it holds a NUL byte. Numbers are refused:
+ * a name is never a number. */
 static const char *check_qname(lua_State *L, int arg)
 {
 	size_t len;
-	const char *s = mts_checkstring(L, arg, &len);
+	const char *s;
+	if (lua_type(L, arg) != LUA_TSTRING)
+		luaL_argerror(L, arg, lua_pushfstring(L, "string expected, got %s", luaL_typename(L, arg)));
+	s = lua_tolstring(L, arg, &len);
 	if (strlen(s) != len)
 		return NULL;
 	return s;
@@ -330,9 +334,11 @@ static int res_fd(void *core)
 	return mts_resolver_fd(core);
 }
 
+/* step() is due when process() is (mts_resolver_timeout_ms), and also at
+ * once when an answer waits for take_done: that is what step() delivers. */
 static int res_timeout_ms(void *core)
 {
-	return mts_resolver_timeout_ms(core);
+	return mts_resolver_ready(core) > 0 ? 0 : mts_resolver_timeout_ms(core);
 }
 
 static size_t res_pending(void *core)
@@ -513,10 +519,23 @@ void mts_open_resolver(lua_State *L)
 	lua_setfield(L, -2, "resolver");
 }
 
-/* For other bindings (the HTTPS fetcher): the C resolver behind the
- * mtasts.resolver at idx, or NULL once it is closed; raises if idx is not
- * an mtasts.resolver. */
-struct mts_resolver *mts_lua_toresolver(lua_State *L, int idx)
+/* For the fetcher and prober bindings: see lnet.h. */
+struct mts_resolver *mts_opt_resolver(lua_State *L, int t, const char *who, const char *const keys[],
+                                      const char *why)
 {
-	return ((struct mts_lctx *)mts_lctx_check(L, &resolver_class, idx))->core;
+	struct mts_lctx *lr;
+	if (lua_type(L, t) != LUA_TTABLE)
+		luaL_error(L, "%s: options table expected (with at least a resolver), got %s", who,
+		           luaL_typename(L, t));
+	mts_opt_checkkeys(L, t, who, keys);
+	lua_getfield(L, t, "resolver");
+	if (lua_isnil(L, -1))
+		luaL_error(L, "%s: option 'resolver' is required (an mtasts.resolver): %s", who, why);
+	lr = luaL_testudata(L, -1, RESOLVER_TYPE);
+	if (lr == NULL)
+		luaL_error(L, "%s: option 'resolver' must be an mtasts.resolver, not a %s", who, luaL_typename(L, -1));
+	if (lr->core == NULL)
+		luaL_error(L, "%s: the resolver is closed", who);
+	lua_pop(L, 1);
+	return lr->core;
 }
