@@ -1,7 +1,7 @@
 --- Runs checks as coroutines over one shared context: each check of each
 -- domain is a coroutine; when its answers arrive it is resumed. A domain's
 -- checks that are still waiting at its deadline are given up.
-local core = require "mtasts.core"
+local core = require "mtasts.pure"
 local findings = require "mtasts.findings"
 
 local runner = {}

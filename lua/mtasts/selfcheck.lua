@@ -1,7 +1,7 @@
 --- The reference self-check: every check of a domain, run concurrently over
 -- one resolver, fetcher and prober, gathered into one report. Read it as the
 -- example of composing checks; examples/custom-check.lua adds one of its own.
-local core = require "mtasts.core"
+local core = require "mtasts.pure"
 local F = require "mtasts.findings"
 local context = require "mtasts.context"
 local runner = require "mtasts.runner"

@@ -4,7 +4,7 @@
 -- and out, so embeddings (nginx, Rspamd, Postfix) can drive it with their own
 -- DNS and HTTP. Whatever built the fetch table (our fetcher or the host's own
 -- HTTP client), the §3.3 rules are applied here again.
-local core = require "mtasts.core"
+local core = require "mtasts.pure"
 
 --- RFC 8461 §3.3: "the policy body MUST NOT be larger than 64 KB".
 local MAX_BODY = 65536

@@ -1,7 +1,7 @@
 --- The MTA-STS check (RFC 8461): the _mta-sts TXT record and the policy file
 -- together, compared with the real MX records and the MX hosts' TLS, the way
 -- an enforcing sender sees them. Finding ids: sts.* (docs/findings.md).
-local core = require "mtasts.core"
+local core = require "mtasts.pure"
 local F = require "mtasts.findings"
 local policy_text = require "mtasts.policy_text"
 local sts_state = require "mtasts.sts_state"

@@ -1,6 +1,6 @@
 --- The TLS-RPT check (RFC 8460): the _smtp._tls TXT record and whether its
 -- report addresses can receive reports. Finding ids: tlsrpt.*.
-local core = require "mtasts.core"
+local core = require "mtasts.pure"
 local F = require "mtasts.findings"
 
 local check = { name = "tls-rpt" }
