@@ -397,7 +397,11 @@ int mts_resolver_process(struct mts_resolver *r)
 int mts_resolver_timeout_ms(const struct mts_resolver *r)
 {
 	long long left;
-	if (r->fire.n > 0 || r->ready.n > 0)
+	/* Only what process() has to do counts: an answer waiting for
+	 * take_done() is the owner's to collect, and counting it made every
+	 * loop that waits on DNS meanwhile (a blocking query, the fetcher, the
+	 * prober) spin at full CPU until its own answer came. */
+	if (r->fire.n > 0)
 		return 0;
 	if (r->flight.head == NULL)
 		return -1;
@@ -436,6 +440,11 @@ struct mts_query *mts_resolver_take_done(struct mts_resolver *r)
 		q->r = NULL;
 	}
 	return q;
+}
+
+size_t mts_resolver_ready(const struct mts_resolver *r)
+{
+	return r->ready.n;
 }
 
 size_t mts_resolver_pending(const struct mts_resolver *r)

@@ -5,7 +5,8 @@
  * Model: libunbound runs its own thread (ub_ctx_async(ctx, 1), never a
  * fork). Results come back through one pipe whose read end is
  * mts_resolver_fd(). The owner polls that fd for reading with a timeout of
- * mts_resolver_timeout_ms(), then calls mts_resolver_process(). Every query
+ * mts_resolver_timeout_ms() (0 instead while mts_resolver_ready() > 0, if it
+ * collects with take_done), then calls mts_resolver_process(). Every query
  * has a deadline (the resolver's timeout) enforced here with ub_cancel, since
  * libunbound alone may take 17 s to give up on a dead server.
  *
@@ -134,8 +135,10 @@ struct mts_query *mts_resolver_submit(struct mts_resolver *r, const char *name, 
 /* The fd to poll for reading (the libunbound result pipe); -1 if unusable. */
 int mts_resolver_fd(struct mts_resolver *r);
 /* Milliseconds until process() must run even if the fd stays quiet: 0 when
- * something is ready to deliver or a deadline passed, -1 when nothing is
- * pending (poll's convention). */
+ * a callback is due or a deadline passed, -1 when nothing is in flight
+ * (poll's convention). Queries waiting for take_done() do not count: they
+ * need no process(), and whoever collects them checks mts_resolver_ready()
+ * (so a loop waiting on one query never spins because of another's answer). */
 int mts_resolver_timeout_ms(const struct mts_resolver *r);
 /* Non-blocking: reads libunbound's results, cancels overdue queries as
  * MTS_DNS_TIMEOUT, calls the callbacks of finished queries. Returns the
@@ -147,6 +150,8 @@ int mts_resolver_wait(struct mts_resolver *r, int timeout_ms);
 /* The next finished query submitted without a callback, detached; NULL if
  * none. */
 struct mts_query *mts_resolver_take_done(struct mts_resolver *r);
+/* Finished queries without a callback waiting for take_done(). */
+size_t mts_resolver_ready(const struct mts_resolver *r);
 /* Queries submitted and not yet delivered (in flight or waiting in take_done). */
 size_t mts_resolver_pending(const struct mts_resolver *r);
 
