@@ -76,7 +76,11 @@ int main(void)
 	/* take_done delivery, answer fields */
 	q = mts_resolver_submit(r, "mx.example.", 15, NULL, NULL);
 	drain(r);
+	/* waiting for take_done needs no process(): no timeout of 0 (no spinning) */
+	CHECK(mts_resolver_ready(r) == 1 && mts_resolver_pending(r) == 1);
+	CHECK(mts_resolver_timeout_ms(r) == -1);
 	CHECK(mts_resolver_take_done(r) == q);
+	CHECK(mts_resolver_ready(r) == 0);
 	CHECK(mts_resolver_take_done(r) == NULL);
 	a = mts_query_answer(q);
 	CHECK(a->status == MTS_DNS_OK && a->rcode == 0 && a->count == 1 && a->rdlen[0] == 3);
