@@ -1,6 +1,9 @@
 --- Runs checks as coroutines over one shared context: each check of each
 -- domain is a coroutine; when its answers arrive it is resumed. A domain's
--- checks that are still waiting at its deadline are given up.
+-- checks that are still waiting at its deadline are given up. The waiting
+-- is ctx:pump's: it yields through cqueues.poll inside a cqueues controller
+-- (so other coroutines run meanwhile) and blocks elsewhere. Several runs may
+-- share one context at once (each wakes only its own coroutines).
 local core = require "mtasts.pure"
 local findings = require "mtasts.findings"
 
@@ -14,9 +17,15 @@ local now = core.now -- monotonic seconds, with fractions
 -- `jobs`: they start at once (a rolling window). Returns when every job is done.
 function runner.run(ctx, jobs)
 	local live, by_co = {}, {}
+	-- The coroutines whose answers arrived (ctx wakes them), to resume.
+	local ready = {}
+	local function wake(co)
+		ready[#ready + 1] = co
+	end
 	local function finish(job, ok, result, summary)
 		live[job.co] = nil
 		by_co[job.co] = nil
+		ctx:_release(job.co)
 		if ok then
 			job.done(job, result or {}, nil, summary)
 		else
@@ -45,6 +54,7 @@ function runner.run(ctx, jobs)
 				end)
 				by_co[job.co] = job
 				live[job.co] = job
+				ctx:_adopt(job.co, wake)
 			end
 			for i = first, started do
 				resume(jobs[i])
@@ -65,8 +75,11 @@ function runner.run(ctx, jobs)
 			end
 		end
 		if next(live) then
-			ctx:pump(math.max(0, math.min(1, soonest - t)))
-			for _, co in ipairs(ctx:take_ready()) do
+			-- Waits unless a coroutine is ready already (yields under cqueues).
+			ctx:pump(math.max(0, math.min(1, soonest - t)), #ready > 0)
+			local woken = ready
+			ready = {}
+			for _, co in ipairs(woken) do
 				local job = by_co[co]
 				if job and live[co] and coroutine.status(co) == "suspended" then
 					resume(job)
