@@ -356,6 +356,39 @@ describe("mtasts.resolver", function()
 			collectgarbage()
 		end)
 
+		it("tells its fetchers and probers of its close, and dies with them in any order #valgrind", function()
+			local r = mtasts.resolver { forwarders = { DEAD }, trust_anchors = {}, timeout = 5 }
+			local f, p = mtasts.fetcher { resolver = r }, mtasts.prober { resolver = r }
+			local hf, hp = f:submit("example.com"), p:submit("mx.example.com")
+			f:step()
+			p:step()
+			r:close() -- both wait on DNS through it: told now, before its core is freed
+			assert.is_true(f:wait(1))
+			assert.is_true(p:wait(1))
+			for _, h in ipairs { hf, hp } do
+				local res, msg, code = h:result()
+				assert.is_nil(res)
+				assert.matches("the resolver was closed", msg, 1, true)
+				assert.equal("DNS_SERVFAIL", code)
+			end
+			f:close()
+			p:close()
+			-- garbage together with work in flight, and a dependent closed first
+			for i = 1, 4 do
+				local r2 = mtasts.resolver { forwarders = { DEAD }, trust_anchors = {}, timeout = 5 }
+				local f2, p2 = mtasts.fetcher { resolver = r2 }, mtasts.prober { resolver = r2 }
+				f2:submit("example.com")
+				p2:submit("mx.example.com")
+				f2:step()
+				p2:step()
+				if i % 2 == 0 then
+					f2:close()
+				end
+			end
+			collectgarbage()
+			collectgarbage()
+		end)
+
 		it("is collected with queries in flight", function()
 			local r = mtasts.resolver { forwarders = { DEAD }, trust_anchors = {}, timeout = 5 }
 			for i = 1, 10 do
