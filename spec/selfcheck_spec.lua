@@ -125,18 +125,38 @@ describe("the self-check #testbed", function()
 		local out = p:read "*a"
 		p:close()
 		assert.matches("not DANE%-protected", out)
+		assert.matches("\n  strict: fail\n", out) -- registered, rendered in report order after mta-sts
+		assert.matches("strict%.no_dane  %(RFC 7672%)", out)
+		assert.matches("\n    %d+ MX address%(es%) DANE%-protected\n", out)
 		assert.matches("exit=1", out)
 	end)
 
 	it("fills the MTA-STS summary and the per-MX sender verdicts", function()
 		local r = mtasts.selfcheck("mx-expired.test", { config = config, checks = { "mta-sts" } })
-		assert.equal("enforce", r.sts.mode)
-		assert.equal(604800, r.sts.max_age)
+		local sts = r.summaries["mta-sts"]
+		assert.equal("enforce", sts.mode)
+		assert.equal(604800, sts.max_age)
 		local verdict = {}
-		for _, m in ipairs(r.mx) do
+		for _, m in ipairs(sts.mx) do
 			verdict[m.host] = m.sender
 		end
 		assert.same({ ["mx1.mx-expired.test"] = "deliver", ["mx2.mx-expired.test"] = "skip" }, verdict)
 		assert.equal("fail", r.verdict)
+		assert.is_nil(sts.remember, "what --state keeps is not part of the report")
+	end)
+
+	it("lists the MX hosts in preference order as 'no policy applies' when senders see no policy", function()
+		local r = mtasts.selfcheck("policy-404.test", { config = config, checks = { "mta-sts" } })
+		local sts = r.summaries["mta-sts"]
+		assert.equal("no-policy", sts.state)
+		local hosts = {}
+		for i, m in ipairs(sts.mx) do
+			hosts[i] = m.host
+		end
+		assert.same({ "mx1.policy-404.test", "mx2.policy-404.test" }, hosts)
+		local text = require("mtasts.report").text(r)
+		assert.matches("MX hosts %(no MTA%-STS policy applies to them%):", text)
+		assert.matches("mx1%.policy%-404%.test +pref 10 +no policy applies +would deliver", text)
+		assert.not_matches("not covered", text)
 	end)
 end)

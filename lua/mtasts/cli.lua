@@ -6,16 +6,21 @@ local cli = {}
 
 local EXIT_OK, EXIT_WARN, EXIT_ERROR, EXIT_FAIL = 0, 1, 2, 3
 
+--- The registered checks' names, for help and messages.
+local function check_names()
+	return table.concat(require("mtasts.registry").names(), ", ")
+end
+
 local function build_parser()
 	local argparse = require "argparse"
-	local p = argparse("mtasts-check", "Check a mail domain's transport security: MTA-STS, TLS-RPT, DNSSEC, MX.")
+	local p = argparse("mtasts-check", "Check a mail domain's transport security (" .. check_names() .. ").")
 		:epilog("Exit status: 0 no errors, 1 warnings only, 2 errors, 3 the check could not run.")
 	p:argument("domain", "Domains to check (Unicode names are accepted)."):args "*"
 	p:option("--policy", "Check a policy file offline (- for standard input)."):argname "FILE"
 	p:option("--record", "Check an _mta-sts TXT record offline, e.g. 'v=STSv1; id=20240101'."):argname "TXT"
 	p:flag("--json", "One JSON document per domain (JSON lines).")
 	p:option("--format", "Output format."):choices { "text", "json", "csv" }:default "text"
-	p:option("--only", "Run only these checks (comma-separated): mta-sts, tls-rpt, dnssec, mx."):argname "CHECKS"
+	p:option("--only", "Run only these checks (comma-separated): " .. check_names() .. "."):argname "CHECKS"
 	p:option("--dkim-selector", "A DKIM selector to check (repeatable; used by the DKIM check)."):count "*"
 		:argname "S"
 	p:option("--timeout", "Overall time limit per domain, in seconds.", "60"):convert(tonumber)
@@ -205,22 +210,19 @@ function cli.check_domains(opts, write, ewrite)
 	end
 	local selfcheck = require "mtasts.selfcheck"
 	local report = require "mtasts.report"
+	local registry = require "mtasts.registry"
 	local checks
 	if opts.only then
 		checks = {}
-		local known = {}
-		for _, c in ipairs(selfcheck.checks) do
-			known[c.name] = true
-		end
 		for name in opts.only:gmatch "[^,%s]+" do
-			if not known[name] then
-				ewrite(("mtasts-check: unknown check '%s' for --only (mta-sts, tls-rpt, dnssec, mx)\n"):format(name))
+			if not registry.get(name) then
+				ewrite(("mtasts-check: unknown check '%s' for --only (%s)\n"):format(name, check_names()))
 				return EXIT_FAIL
 			end
 			checks[#checks + 1] = name
 		end
 		if #checks == 0 then
-			ewrite("mtasts-check: --only names no check (mta-sts, tls-rpt, dnssec, mx)\n")
+			ewrite(("mtasts-check: --only names no check (%s)\n"):format(check_names()))
 			return EXIT_FAIL
 		end
 	end
@@ -246,10 +248,6 @@ function cli.check_domains(opts, write, ewrite)
 		return EXIT_FAIL
 	end
 	local format = opts.json and "json" or opts.format
-	local order = {}
-	for _, c in ipairs(selfcheck.checks) do
-		order[#order + 1] = c.name
-	end
 	local colour = format == "text" and (os.getenv "NO_COLOR" or "") == "" and is_tty(1)
 	if format == "csv" then
 		write(report.csv_header())
@@ -263,7 +261,7 @@ function cli.check_domains(opts, write, ewrite)
 		elseif format == "csv" then
 			write(report.csv(r))
 		else
-			write(report.text(r, { colour = colour, verbose = opts.verbose, order = order }))
+			write(report.text(r, { colour = colour, verbose = opts.verbose }))
 		end
 	end
 	-- Reports finish in any order; they are printed in the order the domains were given.

@@ -4,93 +4,37 @@
 -- The wording of a message can change; an id never does.
 local findings = {}
 
+-- id -> { severity, rfc }. The self-check's own ids are here; every check
+-- brings its ids when it registers (lua/mtasts/registry.lua).
 local CATALOGUE = {
-	-- mta-sts (RFC 8461)
-	["sts.record.ok"] = { "ok", "RFC 8461 §3.1" },
-	["sts.record.missing"] = { "info", "RFC 8461 §3.1" },
-	["sts.record.multiple"] = { "error", "RFC 8461 §3.1" },
-	["sts.record.invalid"] = { "error", "RFC 8461 §3.1" },
-	["sts.record.lookup_failed"] = { "error", "RFC 8461 §3.1" },
-	["sts.policy.ok"] = { "ok", "RFC 8461 §3.3" },
-	["sts.policy.unreachable"] = { "error", "RFC 8461 §3.3" },
-	["sts.policy.http_only"] = { "error", "RFC 8461 §3.3" },
-	["sts.policy.address"] = { "warning", "RFC 8461 §3.3" },
-	["sts.policy.certificate"] = { "error", "RFC 8461 §3.3" },
-	["sts.policy.certificate_expiring"] = { "warning", "RFC 8461 §3.3" },
-	["sts.policy.redirect"] = { "error", "RFC 8461 §3.3" },
-	["sts.policy.content_type"] = { "error", "RFC 8461 §3.2" },
-	["sts.policy.too_large"] = { "error", "RFC 8461 §3.3" },
-	["sts.policy.invalid"] = { "error", "RFC 8461 §3.2" },
-	["sts.mode.enforce"] = { "ok", "RFC 8461 §5" },
-	["sts.mode.testing"] = { "info", "RFC 8461 §5" },
-	["sts.mode.testing_long"] = { "warning", "RFC 8461 §5" },
-	["sts.mode.none"] = { "warning", "RFC 8461 §5, §8.3" },
-	["sts.max_age.ok"] = { "ok", "RFC 8461 §3.2" },
-	["sts.max_age.low"] = { "warning", "RFC 8461 §3.2" },
-	["sts.mx.ok"] = { "ok", "RFC 8461 §4.1" },
-	["sts.mx.uncovered"] = { "error", "RFC 8461 §4.1, §5" },
-	["sts.mx.uncovered_testing"] = { "warning", "RFC 8461 §4.1, §5" },
-	["sts.mx.stale"] = { "warning", "RFC 8461 §4.1" },
-	["sts.mx.certificate"] = { "error", "RFC 8461 §4.2" },
-	["sts.mx.certificate_testing"] = { "warning", "RFC 8461 §4.2, §5" },
-	["sts.id.stale"] = { "error", "RFC 8461 §3.1, §8.1" },
-	["sts.dnssec.bogus"] = { "error", "RFC 4035 §5.5" },
-	-- tls-rpt (RFC 8460)
-	["tlsrpt.record.ok"] = { "ok", "RFC 8460 §3" },
-	["tlsrpt.record.missing"] = { "warning", "RFC 8460 §3" },
-	["tlsrpt.record.multiple"] = { "error", "RFC 8460 §3" },
-	["tlsrpt.record.invalid"] = { "error", "RFC 8460 §3" },
-	["tlsrpt.record.lookup_failed"] = { "error", "RFC 8460 §3" },
-	["tlsrpt.rua.ok"] = { "ok", "RFC 8460 §3" },
-	["tlsrpt.rua.unsupported"] = { "warning", "RFC 8460 §3" },
-	["tlsrpt.rua.mailto_no_mx"] = { "error", "RFC 8460 §5.3.1" },
-	["tlsrpt.rua.https_failed"] = { "error", "RFC 8460 §5.3.2" },
-	["tlsrpt.dnssec.bogus"] = { "error", "RFC 4035 §5.5" },
-	-- dnssec
-	["dnssec.domain.secure"] = { "ok", "RFC 4035" },
-	["dnssec.domain.insecure"] = { "warning", "RFC 4035 §4.3" },
-	["dnssec.domain.bogus"] = { "error", "RFC 4035 §5.5" },
-	["dnssec.domain.lookup_failed"] = { "error", "RFC 4035" },
-	["dnssec.domain.unvalidated"] = { "info", "RFC 4035" },
-	["dnssec.mx.secure"] = { "ok", "RFC 7672 §2.2.1" },
-	["dnssec.mx.insecure"] = { "info", "RFC 7672 §2.2.1" },
-	["dnssec.mx.bogus"] = { "error", "RFC 7672 §2.1.1" },
-	-- mx
-	["mx.ok"] = { "ok", "RFC 5321 §5.1" },
-	["mx.none"] = { "error", "RFC 5321 §5.1" },
-	["mx.null"] = { "info", "RFC 7505 §3" },
-	["mx.null_mixed"] = { "error", "RFC 7505 §3" },
-	["mx.implicit"] = { "warning", "RFC 5321 §5.1" },
-	["mx.lookup_failed"] = { "error", "RFC 5321 §5.1" },
-	["mx.cname"] = { "warning", "RFC 2181 §10.3" },
-	["mx.ip_literal"] = { "error", "RFC 7505 §3, RFC 5321 §5.1" },
-	["mx.no_address"] = { "error", "RFC 5321 §5.1" },
-	["mx.unreachable"] = { "error", "RFC 5321 §5.1" },
-	["mx.rejects"] = { "error", "RFC 5321 §3.1" },
-	["mx.protocol"] = { "error", "RFC 5321 §4.2" },
-	["mx.starttls.ok"] = { "ok", "RFC 3207" },
-	["mx.starttls.missing"] = { "error", "RFC 3207, RFC 8461 §4.2" },
-	["mx.starttls.failed"] = { "error", "RFC 3207" },
-	["mx.tls.old"] = { "error", "RFC 8461 §7.2, RFC 8996" },
-	["mx.certificate.ok"] = { "ok", "RFC 8461 §4.2" },
-	["mx.certificate.invalid"] = { "warning", "RFC 8461 §4.2" },
-	["mx.dane.ok"] = { "ok", "RFC 7672 §3" },
-	["mx.dane.none"] = { "info", "RFC 7672" },
-	["mx.dane.unusable"] = { "warning", "RFC 7672 §2.2" },
-	["mx.dane.mismatch"] = { "error", "RFC 7672 §3" },
-	["mx.dane.bogus"] = { "error", "RFC 7672 §2.1.1" },
-	-- the self-check itself
 	["check.timeout"] = { "error", "" },
 	["check.crashed"] = { "error", "" },
 }
-
--- Check names (the report keys and --only values) by id prefix.
-local CHECK_OF_PREFIX = { sts = "mta-sts", tlsrpt = "tls-rpt", dnssec = "dnssec", mx = "mx" }
+local CHECK_OF_ID = {} -- id -> the name of the registered check that owns it
 
 findings.catalogue = CATALOGUE
 
---- Adds an id for a check of your own ("strict.no_dane"); its prefix must not
--- be one of the built-in checks'. Redefining an id with the same severity is fine.
+-- Ids of the built-in checks are known once the registry has loaded; a
+-- lookup of an unknown id loads it first (findings.lua cannot require it at
+-- load time: the registry requires findings).
+local function entry_of(id)
+	local e = CATALOGUE[id]
+	if not e and not package.loaded["mtasts.registry"] then
+		require "mtasts.registry"
+		e = CATALOGUE[id]
+	end
+	return e
+end
+
+--- For the registry: adds the id of a registered check.
+function findings._add(id, check, severity, rfc)
+	CATALOGUE[id] = { severity, rfc or "" }
+	CHECK_OF_ID[id] = check
+end
+
+--- Adds an id for a check of your own that is not registered ("strict.no_dane";
+-- registered checks declare theirs in `ids`); its prefix must not be a
+-- registered check's. Redefining an id with the same severity is fine.
 function findings.define(id, severity, rfc)
 	if type(id) ~= "string" or not id:match "^[%w_-]+%.[%w_.-]+$" then
 		error("bad finding id '" .. tostring(id) .. "' (expected prefix.name)", 2)
@@ -98,10 +42,17 @@ function findings.define(id, severity, rfc)
 	if not ({ error = 1, warning = 1, info = 1, ok = 1 })[severity] then
 		error("bad severity '" .. tostring(severity) .. "' (error, warning, info or ok)", 2)
 	end
-	local prefix = id:match "^[^.]+"
-	local existing = CATALOGUE[id]
-	if ({ sts = 1, tlsrpt = 1, dnssec = 1, mx = 1, check = 1 })[prefix] and not existing then
-		error("finding ids starting with '" .. prefix .. ".' belong to the built-in checks", 2)
+	local prefix = id:match "^[^.]+%."
+	local existing = entry_of(id)
+	if not existing then
+		for _, c in ipairs(require("mtasts.registry").checks()) do
+			if c.prefix == prefix then
+				error("finding ids starting with '" .. prefix .. "' belong to the " .. c.name .. " check", 2)
+			end
+		end
+		if prefix == "check." then
+			error("finding ids starting with 'check.' belong to the self-check itself", 2)
+		end
 	end
 	if existing and existing[1] ~= severity then
 		error("finding id '" .. id .. "' is already defined as " .. existing[1], 2)
@@ -111,9 +62,9 @@ end
 
 --- The fixed severity of an id ("error", "warning", "info" or "ok").
 function findings.severity(id)
-	local entry = CATALOGUE[id]
+	local entry = entry_of(id)
 	if not entry then
-		error("unknown finding id '" .. tostring(id) .. "' (add it to lua/mtasts/findings.lua and docs/findings.md)", 2)
+		error("unknown finding id '" .. tostring(id) .. "' (declare it in its check's ids and in docs/findings.md)", 2)
 	end
 	return entry[1]
 end
@@ -123,14 +74,14 @@ end
 -- @param message one line a mail admin understands
 -- @param extra optional { evidence = …, fix = …, check = … }
 function findings.new(id, message, extra)
-	local entry = CATALOGUE[id]
+	local entry = entry_of(id)
 	if not entry then
-		error("unknown finding id '" .. tostring(id) .. "' (add it to lua/mtasts/findings.lua and docs/findings.md)", 2)
+		error("unknown finding id '" .. tostring(id) .. "' (declare it in its check's ids and in docs/findings.md)", 2)
 	end
 	extra = extra or {}
 	return {
 		id = id,
-		check = extra.check or CHECK_OF_PREFIX[id:match "^[^.]+"],
+		check = extra.check or CHECK_OF_ID[id],
 		severity = entry[1],
 		message = message,
 		evidence = extra.evidence,

@@ -21,6 +21,14 @@ end
 -- The policy decision of an RFC 8461 sender (pure Lua, no I/O).
 mtasts.sts_state = require "mtasts.sts_state"
 
+--- mtasts.register_check{ name, prefix, ids, run[, render, headline, csv] }:
+-- adds a check to the self-check (lua/mtasts/registry.lua, docs/checks.md).
+-- Pure: the registry and the built-in checks load without mtasts.core.
+function mtasts.register_check(spec)
+	local check = require("mtasts.registry").register(spec, 1)
+	return check
+end
+
 -- What mtasts.core exports (its _VERSION aside): loaded on first use.
 local CORE_NAMES = { "fetch_policy", "fetcher", "https_get", "poll", "prober", "resolver", "smtp_probe" }
 

@@ -13,7 +13,69 @@ local function paint(colour, s, text)
 	return "\27[" .. COLOURS[s] .. "m" .. text .. "\27[0m"
 end
 
---- The human report for one domain. opts: { colour = bool, verbose = bool (show ok findings) }.
+--- A number as a person reads it: integers without ".0" (JSON decoding
+-- makes every number a float under Lua 5.3+), anything else as Lua prints it.
+function report.number(v)
+	if type(v) == "number" and v == math.floor(v) and v > -2 ^ 53 and v < 2 ^ 53 then
+		return ("%d"):format(v)
+	end
+	return v == nil and "" or tostring(v)
+end
+
+--- An epoch time as a UTC date ("2026-12-01 23:00 UTC"), for text reports.
+function report.date(t)
+	if type(t) ~= "number" or t ~= t or t < 0 or t > 253402300799 then
+		return tostring(t)
+	end
+	return os.date("!%Y-%m-%d %H:%M UTC", math.floor(t))
+end
+
+local function registry()
+	return require "mtasts.registry"
+end
+
+--- The check names of a report in report order: its own order (kept in the
+-- report since 0.2), else the registry's, then any others it holds.
+local function order_of(r, opts)
+	local order, seen = {}, {}
+	for _, list in ipairs { opts.order or r.order or registry().names(), registry().names() } do
+		for _, name in ipairs(list) do
+			if not seen[name] and (r.checks or {})[name] then
+				seen[name] = true
+				order[#order + 1] = name
+			end
+		end
+	end
+	local rest = {}
+	for name in pairs(r.checks or {}) do
+		if not seen[name] then
+			rest[#rest + 1] = name
+		end
+	end
+	table.sort(rest)
+	for _, name in ipairs(rest) do
+		order[#order + 1] = name
+	end
+	return order
+end
+
+--- What a registered check's hook (render, headline) says about its summary;
+-- nil when it has none (or no summary). A hook that fails is shown as such.
+local function hook(name, field, summary)
+	local c = registry().get(name)
+	if not (c and c[field] and summary) then
+		return nil
+	end
+	local ok, v = pcall(c[field], summary)
+	if not ok then
+		return field == "render" and { ("(the %s check's summary cannot be shown: %s)"):format(name, tostring(v)) }
+			or nil
+	end
+	return v
+end
+
+--- The human report for one domain. opts: { colour = bool, verbose = bool
+-- (show ok findings), order = check names (default: the report's) }.
 function report.text(r, opts)
 	opts = opts or {}
 	local c = opts.colour
@@ -21,80 +83,112 @@ function report.text(r, opts)
 	local function line(s)
 		out[#out + 1] = s
 	end
-	local sts = r.sts or {}
-	local summary = sts.state and ("MTA-STS: %s%s"):format(sts.state, sts.id and (", id " .. sts.id) or "") or ""
-	line(("%s  %s  %s  (%.1f s)"):format(paint(c, r.verdict, r.verdict:upper()), r.domain, summary,
-		(r.elapsed_ms or 0) / 1000))
-	if sts.reason then
-		line("  " .. sts.reason)
+	local order = order_of(r, opts)
+	local summaries = r.summaries or {}
+	local heads = {}
+	for _, name in ipairs(order) do
+		local h = hook(name, "headline", summaries[name])
+		if type(h) == "string" and h ~= "" then
+			heads[#heads + 1] = h
+		end
 	end
-	for _, name in ipairs(opts.order or {}) do
+	line(("%s  %s  %s  (%.1f s)"):format(paint(c, r.verdict, r.verdict:upper()), r.domain, table.concat(heads, "; "),
+		(r.elapsed_ms or 0) / 1000))
+	for _, name in ipairs(order) do
 		local chk = r.checks[name]
-		if chk then
-			line(("  %s: %s"):format(name, paint(c, chk.status, chk.status)))
-			for _, f in ipairs(chk.findings) do
-				if f.severity ~= "ok" or opts.verbose then
-					line(("    %s %-8s %s"):format(paint(c, f.severity, MARK[f.severity]), f.severity, f.message))
-					line(("      %s%s"):format(f.id, f.rfc and ("  (" .. f.rfc .. ")") or ""))
-					if f.fix then
-						for fl in tostring(f.fix):gmatch "[^\n]+" do
-							line("      fix: " .. fl)
-						end
+		line(("  %s: %s"):format(name, paint(c, chk.status, chk.status)))
+		for _, f in ipairs(chk.findings) do
+			if f.severity ~= "ok" or opts.verbose then
+				line(("    %s %-8s %s"):format(paint(c, f.severity, MARK[f.severity]), f.severity, f.message))
+				line(("      %s%s"):format(f.id, f.rfc and ("  (" .. f.rfc .. ")") or ""))
+				if f.fix then
+					for fl in tostring(f.fix):gmatch "[^\n]+" do
+						line("      fix: " .. fl)
 					end
 				end
 			end
-			local oks = 0
-			for _, f in ipairs(chk.findings) do
-				oks = oks + (f.severity == "ok" and 1 or 0)
-			end
-			if oks > 0 and not opts.verbose then
-				line(("    %s %d check(s) ok"):format(paint(c, "ok", MARK.ok), oks))
-			end
 		end
-	end
-	if r.mx and #r.mx > 0 then
-		line("  MX hosts as an enforcing MTA-STS sender sees them:")
-		for _, m in ipairs(r.mx) do
-			line(("    %-32s pref %-3s %-26s %s"):format(m.host, tostring(m.preference),
-				m.covered_by and ("covered by " .. m.covered_by) or "not covered",
-				m.sender == "skip" and paint(c, "error", "would skip: " .. tostring(m.reason))
-					or (m.reason and ("would deliver (" .. m.reason .. ")") or "would deliver")))
+		local oks = 0
+		for _, f in ipairs(chk.findings) do
+			oks = oks + (f.severity == "ok" and 1 or 0)
+		end
+		if oks > 0 and not opts.verbose then
+			line(("    %s %d check(s) ok"):format(paint(c, "ok", MARK.ok), oks))
+		end
+		local lines = hook(name, "render", summaries[name])
+		for _, l in ipairs(type(lines) == "table" and lines or {}) do
+			-- a line may carry { text, severity } to be painted
+			if type(l) == "table" then
+				line("    " .. paint(c, l[2], tostring(l[1])))
+			else
+				line("    " .. tostring(l))
+			end
 		end
 	end
 	return table.concat(out, "\n") .. "\n"
 end
 
-local CSV_COLUMNS = { "domain", "verdict", "mode", "id", "max_age", "mx", "errors", "warnings" }
-report.csv_columns = CSV_COLUMNS
+-- CSV: domain and verdict, then each registered check's columns, then counts.
+local function csv_layout()
+	local cols, from = { "domain", "verdict" }, {}
+	for _, chk in ipairs(registry().checks()) do
+		for _, col in ipairs(chk.csv and chk.csv.columns or {}) do
+			cols[#cols + 1] = col
+			from[#cols] = chk
+		end
+	end
+	cols[#cols + 1] = "errors"
+	cols[#cols + 1] = "warnings"
+	return cols, from
+end
+
+--- The CSV column names (from the registry, so they are known before any row).
+function report.csv_columns()
+	return (csv_layout())
+end
 
 local function csv_field(v)
-	v = v == nil and "" or tostring(v)
-	if v:find '[",\n]' then
+	v = type(v) == "number" and report.number(v) or (v == nil and "" or tostring(v))
+	if v:find '[",\r\n]' then
 		v = '"' .. v:gsub('"', '""') .. '"'
 	end
 	return v
 end
 
 function report.csv_header()
-	return table.concat(CSV_COLUMNS, ",") .. "\n"
+	return table.concat(csv_layout(), ",") .. "\n"
 end
 
---- One CSV row: domain, verdict, mode, id, max_age, mx (the MX hosts, space-separated), errors, warnings.
+--- One CSV row: domain, verdict, the registered checks' columns (the
+-- mta-sts check's: mode, id, max_age, mx), errors, warnings.
 function report.csv(r)
 	local errors, warnings = 0, 0
 	for _, f in ipairs(r.findings) do
 		errors = errors + (f.severity == "error" and 1 or 0)
 		warnings = warnings + (f.severity == "warning" and 1 or 0)
 	end
-	local mx = {}
-	for i, m in ipairs(r.mx or {}) do
-		mx[i] = m.host
-	end
-	local sts = r.sts or {}
-	-- mode: what senders apply (enforce, testing, none), or no-policy when they see none
-	local row = { r.domain, r.verdict, sts.state or sts.mode, sts.id, sts.max_age, table.concat(mx, " "), errors, warnings }
-	for i = 1, #CSV_COLUMNS do
-		row[i] = csv_field(row[i])
+	local cols, from = csv_layout()
+	local rows, row = {}, {}
+	for i, col in ipairs(cols) do
+		local chk = from[i]
+		local v
+		if col == "domain" then
+			v = r.domain
+		elseif col == "verdict" then
+			v = r.verdict
+		elseif col == "errors" then
+			v = errors
+		elseif col == "warnings" then
+			v = warnings
+		elseif chk then
+			if rows[chk] == nil then
+				local summary = (r.summaries or {})[chk.name]
+				local ok, t = pcall(chk.csv.row, summary or {})
+				rows[chk] = ok and type(t) == "table" and t or false
+			end
+			v = rows[chk] and rows[chk][col]
+		end
+		row[i] = csv_field(v)
 	end
 	return table.concat(row, ",") .. "\n"
 end

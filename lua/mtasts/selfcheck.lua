@@ -9,31 +9,27 @@ local state_store = require "mtasts.state"
 
 local selfcheck = {}
 
--- The checks in report order; `--only` and `opts.checks` pick by name.
-selfcheck.checks = {
-	require "mtasts.checks.mta_sts",
-	require "mtasts.checks.tls_rpt",
-	require "mtasts.checks.dnssec",
-	(require "mtasts.checks.mx"), -- parenthesised: 5.4 require returns two values
-}
+-- The registered checks in report order (lua/mtasts/registry.lua); a live
+-- array (read it, never write it), so checks registered later appear too.
+-- `--only` and `opts.checks` pick by name.
+local registry = require "mtasts.registry"
+selfcheck.checks = registry.list
 
 local VERDICT = { pass = "pass", info = "pass", warn = "warn", fail = "fail" }
 
---- Picks checks: nil (all), an array of names, or an array of check tables.
+--- Picks checks: nil (all registered), an array of names, or an array of check tables.
 local function pick(checks)
 	if not checks then
-		return selfcheck.checks
+		return registry.checks()
 	end
 	if #checks == 0 then
 		error("no checks selected (give check names, or nil for all)", 3)
 	end
-	local by_name, list = {}, {}
-	for _, c in ipairs(selfcheck.checks) do
-		by_name[c.name] = c
-	end
+	local list = {}
 	for _, c in ipairs(checks) do
 		if type(c) == "string" then
-			list[#list + 1] = by_name[c] or error("unknown check '" .. c .. "'", 3)
+			list[#list + 1] = registry.get(c) or error(("unknown check '%s' (registered: %s)"):format(c,
+				table.concat(registry.names(), ", ")), 3)
 		elseif type(c) == "table" and type(c.run) == "function" and type(c.name) == "string" then
 			list[#list + 1] = c
 		else
@@ -50,7 +46,7 @@ end
 --- A fresh report for one domain.
 local function new_report(domain)
 	return { domain = domain, started_at = os.date("!%Y-%m-%dT%H:%M:%SZ"), verdict = "pass",
-		sts = {}, mx = {}, checks = {}, findings = {}, _t0 = millis() }
+		checks = {}, summaries = {}, order = {}, findings = {}, _t0 = millis() }
 end
 
 --- Finishes a report once all its checks are in.
@@ -68,6 +64,7 @@ local function close_report(report, order)
 		end
 	end
 	F.sort(report.findings)
+	report.order = order
 	report.verdict = worst
 	report.elapsed_ms = millis() - report._t0
 	report._t0 = nil
@@ -99,7 +96,7 @@ function selfcheck.run_many(domains, opts, on_report)
 		for _, c in ipairs(checks) do
 			jobs[#jobs + 1] = {
 				domain = domain, check = c, deadline = core.now() + timeout,
-				opts = { state = remembered, dkim_selectors = opts.dkim_selectors, now = opts.now },
+				opts = { state = remembered[c.name] or {}, dkim_selectors = opts.dkim_selectors, now = opts.now },
 				done = function(_, found, err, summary)
 					if found then
 						for _, f in ipairs(found) do
@@ -118,18 +115,18 @@ function selfcheck.run_many(domains, opts, on_report)
 							F.new("check.crashed", ("the %s check failed: %s"):format(c.name, first),
 								{ check = c.name, evidence = tostring(err) }) } }
 					end
-					if summary and c.name == "mta-sts" then
-						report.sts = { state = summary.state, mode = summary.mode, id = summary.id,
-							max_age = summary.max_age, mx = summary.policy_mx, reason = summary.reason }
-						report.mx = summary.mx
-						if opts.state and summary.remember then
-							local saved, serr = state_store.save(opts.state, domain, summary.remember)
+					if summary then
+						-- What the next run remembers (--state) is the check's, not the report's.
+						local remember = summary.remember
+						summary.remember = nil
+						report.summaries[c.name] = summary
+						if opts.state and remember then
+							remembered[c.name] = remember
+							local saved, serr = state_store.save(opts.state, domain, remembered)
 							if not saved then
 								error(("cannot save the state of %s in %s: %s"):format(domain, opts.state, serr), 0)
 							end
 						end
-					elseif summary and c.name == "mx" and #report.mx == 0 then
-						report.mx = summary.mx -- the MX hosts, when the mta-sts check did not list them
 					end
 					left = left - 1
 					if left == 0 then

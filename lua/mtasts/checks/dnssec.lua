@@ -3,7 +3,17 @@
 -- validating senders.) Finding ids: dnssec.*.
 local F = require "mtasts.findings"
 
-local check = { name = "dnssec" }
+-- The finding ids this check emits (docs/findings.md): fixed severity, the RFC section.
+local check = { name = "dnssec", prefix = "dnssec.", ids = {
+	["dnssec.domain.secure"] = { severity = "ok", rfc = "RFC 4035" },
+	["dnssec.domain.insecure"] = { severity = "warning", rfc = "RFC 4035 §4.3" },
+	["dnssec.domain.bogus"] = { severity = "error", rfc = "RFC 4035 §5.5" },
+	["dnssec.domain.lookup_failed"] = { severity = "error", rfc = "RFC 4035" },
+	["dnssec.domain.unvalidated"] = { severity = "info", rfc = "RFC 4035" },
+	["dnssec.mx.secure"] = { severity = "ok", rfc = "RFC 7672 §2.2.1" },
+	["dnssec.mx.insecure"] = { severity = "info", rfc = "RFC 7672 §2.2.1" },
+	["dnssec.mx.bogus"] = { severity = "error", rfc = "RFC 7672 §2.1.1" },
+} }
 
 --- The DNSSEC status of a name as a resolver proves it (SOA: present at
 -- every zone apex, and a proven NODATA below it).

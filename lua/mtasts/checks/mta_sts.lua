@@ -6,7 +6,38 @@ local F = require "mtasts.findings"
 local policy_text = require "mtasts.policy_text"
 local sts_state = require "mtasts.sts_state"
 
-local check = { name = "mta-sts" }
+-- The finding ids this check emits (docs/findings.md): fixed severity, the RFC section.
+local check = { name = "mta-sts", prefix = "sts.", ids = {
+	["sts.record.ok"] = { severity = "ok", rfc = "RFC 8461 §3.1" },
+	["sts.record.missing"] = { severity = "info", rfc = "RFC 8461 §3.1" },
+	["sts.record.multiple"] = { severity = "error", rfc = "RFC 8461 §3.1" },
+	["sts.record.invalid"] = { severity = "error", rfc = "RFC 8461 §3.1" },
+	["sts.record.lookup_failed"] = { severity = "error", rfc = "RFC 8461 §3.1" },
+	["sts.policy.ok"] = { severity = "ok", rfc = "RFC 8461 §3.3" },
+	["sts.policy.unreachable"] = { severity = "error", rfc = "RFC 8461 §3.3" },
+	["sts.policy.http_only"] = { severity = "error", rfc = "RFC 8461 §3.3" },
+	["sts.policy.address"] = { severity = "warning", rfc = "RFC 8461 §3.3" },
+	["sts.policy.certificate"] = { severity = "error", rfc = "RFC 8461 §3.3" },
+	["sts.policy.certificate_expiring"] = { severity = "warning", rfc = "RFC 8461 §3.3" },
+	["sts.policy.redirect"] = { severity = "error", rfc = "RFC 8461 §3.3" },
+	["sts.policy.content_type"] = { severity = "error", rfc = "RFC 8461 §3.2" },
+	["sts.policy.too_large"] = { severity = "error", rfc = "RFC 8461 §3.3" },
+	["sts.policy.invalid"] = { severity = "error", rfc = "RFC 8461 §3.2" },
+	["sts.mode.enforce"] = { severity = "ok", rfc = "RFC 8461 §5" },
+	["sts.mode.testing"] = { severity = "info", rfc = "RFC 8461 §5" },
+	["sts.mode.testing_long"] = { severity = "warning", rfc = "RFC 8461 §5" },
+	["sts.mode.none"] = { severity = "warning", rfc = "RFC 8461 §5, §8.3" },
+	["sts.max_age.ok"] = { severity = "ok", rfc = "RFC 8461 §3.2" },
+	["sts.max_age.low"] = { severity = "warning", rfc = "RFC 8461 §3.2" },
+	["sts.mx.ok"] = { severity = "ok", rfc = "RFC 8461 §4.1" },
+	["sts.mx.uncovered"] = { severity = "error", rfc = "RFC 8461 §4.1, §5" },
+	["sts.mx.uncovered_testing"] = { severity = "warning", rfc = "RFC 8461 §4.1, §5" },
+	["sts.mx.stale"] = { severity = "warning", rfc = "RFC 8461 §4.1" },
+	["sts.mx.certificate"] = { severity = "error", rfc = "RFC 8461 §4.2" },
+	["sts.mx.certificate_testing"] = { severity = "warning", rfc = "RFC 8461 §4.2, §5" },
+	["sts.id.stale"] = { severity = "error", rfc = "RFC 8461 §3.1, §8.1" },
+	["sts.dnssec.bogus"] = { severity = "error", rfc = "RFC 4035 §5.5" },
+} }
 
 local DAY = 86400
 local TESTING_LONG = 28 * DAY
@@ -141,13 +172,14 @@ local function check_fetch(ctx, domain, add)
 		end
 		if #failed > 0 then
 			add("sts.policy.address", ("the policy is served from %s, but not from %s: senders using that address see no policy")
-				:format(tostring(res.connected_ip), table.concat(failed, ", ")), { evidence = res.addresses })
+				:format(res.connected_ip or "another address", table.concat(failed, ", ")), { evidence = res.addresses })
 		end
 		local cert = res.tls and res.tls.cert
 		if cert and cert.days_left and cert.days_left < EXPIRING_DAYS then
 			add("sts.policy.certificate_expiring",
 				("the certificate of mta-sts.%s expires in %d days (%s)"):format(domain, cert.days_left,
-					tostring(cert.not_after)), { evidence = cert, fix = "renew the certificate of mta-sts." .. domain })
+					type(cert.not_after) == "number" and os.date("!%Y-%m-%d %H:%M UTC", cert.not_after)
+						or tostring(cert.not_after)), { evidence = cert, fix = "renew the certificate of mta-sts." .. domain })
 		end
 		add("sts.policy.ok", ("%s is served over valid HTTPS"):format(url))
 		return res.body, res
@@ -174,10 +206,11 @@ local function check_fetch(ctx, domain, add)
 	elseif SINGLE[c] then
 		local id = SINGLE[c]
 		local text = {
-			["sts.policy.redirect"] = ("%s answers HTTP %s with a redirect to %s: senders never follow redirects")
-				:format(url, tostring(res.status), tostring(res.location)),
-			["sts.policy.content_type"] = ("%s is served as '%s', not text/plain: senders may reject it")
-				:format(url, tostring(res.content_type)),
+			["sts.policy.redirect"] = ("%s answers %s with a redirect%s: senders never follow redirects")
+				:format(url, res.status and ("HTTP " .. tostring(res.status)) or "HTTP 3xx",
+					res.location and (" to " .. res.location) or " (without a Location header)"),
+			["sts.policy.content_type"] = ("%s is served %s, not as text/plain: senders may reject it")
+				:format(url, res.content_type and ("as '" .. res.content_type .. "'") or "without a Content-Type"),
 			["sts.policy.too_large"] = ("%s is larger than 64 KB: senders refuse it"):format(url),
 			["sts.dnssec.bogus"] = ("the address of mta-sts.%s failed DNSSEC validation: senders see no policy")
 				:format(domain),
@@ -257,6 +290,18 @@ local function check_mx(ctx, domain, policy, add, summary, sender_state)
 	end
 end
 
+--- Without a policy that senders apply (none, mode: none or unusable), the
+-- per-MX table lists the MX hosts, in preference order, as "no policy applies".
+local function no_policy_mx(ctx, domain, summary)
+	summary.no_policy = true
+	local hosts = mx_hosts(ctx, domain)
+	for _, h in ipairs(hosts or {}) do
+		summary.mx[#summary.mx + 1] = { host = h.host, preference = h.preference, sender = "deliver",
+			reason = "no MTA-STS policy applies" }
+	end
+	return summary
+end
+
 --- Step 3: what the policy says.
 local function check_policy_fields(policy, record, state, now, add)
 	if policy.mode == "enforce" then
@@ -300,13 +345,13 @@ function check.run(ctx, domain, opts)
 		summary.reason = summary.reason or ("senders see no policy: " .. decision.reason)
 	end
 	if not body then
-		return out, summary
+		return out, no_policy_mx(ctx, domain, summary)
 	end
 	local policy, perr, _, diags = core.parse_policy(body)
 	if not policy then
 		add("sts.policy.invalid", "the policy file is invalid: " .. perr .. "; senders see no policy",
 			{ evidence = diags })
-		return out, summary
+		return out, no_policy_mx(ctx, domain, summary)
 	end
 	summary.mode, summary.max_age, summary.policy_mx = policy.mode, policy.max_age, policy.mx
 
@@ -320,6 +365,8 @@ function check.run(ctx, domain, opts)
 	check_policy_fields(policy, record, state, now, add)
 	if policy.mode ~= "none" then
 		check_mx(ctx, domain, policy, add, summary, summary.state)
+	else
+		no_policy_mx(ctx, domain, summary)
 	end
 	-- What the next run remembers (the caller saves it with --state).
 	-- A changed body behind an unchanged id stays remembered as it was, so that
@@ -329,5 +376,54 @@ function check.run(ctx, domain, opts)
 		testing_since = policy.mode == "testing" and (state.testing_since or now) or nil }
 	return out, summary
 end
+
+--- The report's headline: what senders apply ("MTA-STS: enforce, id …").
+function check.headline(summary)
+	if summary.state then
+		return ("MTA-STS: %s%s"):format(summary.state, summary.id and (", id " .. summary.id) or "")
+	end
+end
+
+--- The text report's lines under the check: why senders see no policy, and
+-- the per-MX table of what an enforcing sender does.
+function check.render(summary)
+	local number = require("mtasts.report").number
+	local lines = {}
+	-- senders apply no policy: none published, mode none, or one they cannot use
+	local no_policy = summary.no_policy or not (summary.state == "enforce" or summary.state == "testing")
+	if summary.reason then
+		lines[1] = summary.reason
+	end
+	if summary.mx and #summary.mx > 0 then
+		lines[#lines + 1] = no_policy and "MX hosts (no MTA-STS policy applies to them):"
+			or "MX hosts as an enforcing MTA-STS sender sees them:"
+		for _, m in ipairs(summary.mx) do
+			local coverage = no_policy and "no policy applies"
+				or (m.covered_by and ("covered by " .. m.covered_by) or "not covered")
+			local sender
+			if no_policy then
+				sender = "would deliver"
+			elseif m.sender == "skip" then
+				sender = { "would skip: " .. tostring(m.reason), "error" }
+			else
+				sender = m.reason and ("would deliver (" .. m.reason .. ")") or "would deliver"
+			end
+			local text = ("  %-32s pref %-3s %-26s "):format(tostring(m.host), number(m.preference), coverage)
+			lines[#lines + 1] = type(sender) == "table" and { text .. sender[1], sender[2] } or (text .. sender)
+		end
+	end
+	return lines
+end
+
+-- CSV columns: what senders apply (enforce, testing, none, or no-policy), id,
+-- max_age and the MX hosts (space-separated).
+check.csv = { columns = { "mode", "id", "max_age", "mx" }, row = function(summary)
+	local mx = {}
+	for i, m in ipairs(summary.mx or {}) do
+		mx[i] = m.host
+	end
+	return { mode = summary.state or summary.mode, id = summary.id, max_age = summary.max_age,
+		mx = table.concat(mx, " ") }
+end }
 
 return check

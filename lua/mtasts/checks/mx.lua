@@ -3,7 +3,32 @@
 -- certificate, DANE (RFC 7672). Finding ids: mx.*.
 local F = require "mtasts.findings"
 
-local check = { name = "mx" }
+-- The finding ids this check emits (docs/findings.md): fixed severity, the RFC section.
+local check = { name = "mx", prefix = "mx.", ids = {
+	["mx.ok"] = { severity = "ok", rfc = "RFC 5321 §5.1" },
+	["mx.none"] = { severity = "error", rfc = "RFC 5321 §5.1" },
+	["mx.null"] = { severity = "info", rfc = "RFC 7505 §3" },
+	["mx.null_mixed"] = { severity = "error", rfc = "RFC 7505 §3" },
+	["mx.implicit"] = { severity = "warning", rfc = "RFC 5321 §5.1" },
+	["mx.lookup_failed"] = { severity = "error", rfc = "RFC 5321 §5.1" },
+	["mx.cname"] = { severity = "warning", rfc = "RFC 2181 §10.3" },
+	["mx.ip_literal"] = { severity = "error", rfc = "RFC 7505 §3, RFC 5321 §5.1" },
+	["mx.no_address"] = { severity = "error", rfc = "RFC 5321 §5.1" },
+	["mx.unreachable"] = { severity = "error", rfc = "RFC 5321 §5.1" },
+	["mx.rejects"] = { severity = "error", rfc = "RFC 5321 §3.1" },
+	["mx.protocol"] = { severity = "error", rfc = "RFC 5321 §4.2" },
+	["mx.starttls.ok"] = { severity = "ok", rfc = "RFC 3207" },
+	["mx.starttls.missing"] = { severity = "error", rfc = "RFC 3207, RFC 8461 §4.2" },
+	["mx.starttls.failed"] = { severity = "error", rfc = "RFC 3207" },
+	["mx.tls.old"] = { severity = "error", rfc = "RFC 8461 §7.2, RFC 8996" },
+	["mx.certificate.ok"] = { severity = "ok", rfc = "RFC 8461 §4.2" },
+	["mx.certificate.invalid"] = { severity = "warning", rfc = "RFC 8461 §4.2" },
+	["mx.dane.ok"] = { severity = "ok", rfc = "RFC 7672 §3" },
+	["mx.dane.none"] = { severity = "info", rfc = "RFC 7672" },
+	["mx.dane.unusable"] = { severity = "warning", rfc = "RFC 7672 §2.2" },
+	["mx.dane.mismatch"] = { severity = "error", rfc = "RFC 7672 §3" },
+	["mx.dane.bogus"] = { severity = "error", rfc = "RFC 7672 §2.1.1" },
+} }
 
 local UNREACHABLE = { CONNECT = true, TIMEOUT = true }
 local CERT = { TLS_VERIFY = true, TLS_HOSTNAME = true, TLS_EXPIRED = true }
@@ -34,10 +59,10 @@ local function probe_findings(add, host, r)
 		return
 	elseif code == "TLS_OLD" then
 		add("mx.tls.old", ("%s only speaks %s: senders require TLS 1.2 or newer"):format(where,
-			tostring(r.tls and r.tls.version)), { fix = "enable TLS 1.2 and 1.3 on " .. host })
+			r.tls and r.tls.version or "TLS older than 1.2"), { fix = "enable TLS 1.2 and 1.3 on " .. host })
 		return
 	end
-	add("mx.starttls.ok", ("%s offers STARTTLS (%s)"):format(where, tostring(r.tls and r.tls.version)))
+	add("mx.starttls.ok", ("%s offers STARTTLS%s"):format(where, r.tls and r.tls.version and (" (" .. r.tls.version .. ")") or ""))
 	local tls = r.tls or {}
 	if CERT[code] or tls.pkix_ok == false or tls.hostname_ok == false then
 		add("mx.certificate.invalid", ("the certificate of %s fails validation for %s: %s"):format(where, host,
@@ -57,7 +82,7 @@ local function probe_findings(add, host, r)
 		add("mx.dane.ok", ("%s matches its DNSSEC-signed TLSA records"):format(where))
 	elseif dane.tlsa and #dane.tlsa > 0 then
 		add("mx.dane.unusable", ("%s publishes TLSA records that senders cannot use: %s"):format(host,
-			tostring(dane.reason)))
+			dane.reason or "none of them can be used"))
 	else
 		add("mx.dane.none", ("%s has no TLSA records (no DANE)"):format(host))
 	end

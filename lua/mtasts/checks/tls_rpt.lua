@@ -3,7 +3,19 @@
 local core = require "mtasts.pure"
 local F = require "mtasts.findings"
 
-local check = { name = "tls-rpt" }
+-- The finding ids this check emits (docs/findings.md): fixed severity, the RFC section.
+local check = { name = "tls-rpt", prefix = "tlsrpt.", ids = {
+	["tlsrpt.record.ok"] = { severity = "ok", rfc = "RFC 8460 §3" },
+	["tlsrpt.record.missing"] = { severity = "warning", rfc = "RFC 8460 §3" },
+	["tlsrpt.record.multiple"] = { severity = "error", rfc = "RFC 8460 §3" },
+	["tlsrpt.record.invalid"] = { severity = "error", rfc = "RFC 8460 §3" },
+	["tlsrpt.record.lookup_failed"] = { severity = "error", rfc = "RFC 8460 §3" },
+	["tlsrpt.rua.ok"] = { severity = "ok", rfc = "RFC 8460 §3" },
+	["tlsrpt.rua.unsupported"] = { severity = "warning", rfc = "RFC 8460 §3" },
+	["tlsrpt.rua.mailto_no_mx"] = { severity = "error", rfc = "RFC 8460 §5.3.1" },
+	["tlsrpt.rua.https_failed"] = { severity = "error", rfc = "RFC 8460 §5.3.2" },
+	["tlsrpt.dnssec.bogus"] = { severity = "error", rfc = "RFC 4035 §5.5" },
+} }
 
 --- Can a mailto: report domain receive mail? (MX, or an implicit MX.)
 local function mail_domain_problem(ctx, domain)
@@ -74,7 +86,9 @@ function check.run(ctx, domain)
 			end
 		else
 			-- Reports are POSTed; only reachability and the certificate matter here.
-			local r, rmsg, rcode2, partial = ctx:fetch(rua.uri)
+			-- The scheme is case-insensitive (RFC 3986 §3.1) and the parser saw
+			-- "https:" in some case: the fetcher takes only the lower-case form.
+			local r, rmsg, rcode2, partial = ctx:fetch("https:" .. rua.uri:sub(7))
 			local res = r or partial or { code = rcode2, message = rmsg }
 			local code2 = res.code
 			-- Any HTTP answer over verified TLS counts (a big or slow GET page too).
