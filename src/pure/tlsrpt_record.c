@@ -28,6 +28,21 @@ static int starts_with_ci(struct mts_span s, const char *prefix)
 	return s.len >= n && mts_caseeq(s.ptr, n, prefix, n);
 }
 
+/* 1 when p[0..n) is a port number 1-65535. */
+static int valid_port(const char *p, size_t n)
+{
+	unsigned long v = 0;
+	size_t i;
+	if (n == 0 || n > 5)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+		v = v * 10 + (unsigned long)(p[i] - '0');
+	}
+	return v >= 1 && v <= 65535;
+}
+
 /* Checks one URI and, when usable, appends it. pos is its 1-based position. */
 static void add_uri(struct mts_tlsrpt_record *r, struct mts_span u, size_t pos)
 {
@@ -69,11 +84,25 @@ static void add_uri(struct mts_tlsrpt_record *r, struct mts_span u, size_t pos)
 			ERR(r, "position %zu: '%s' must be of the form https://host/path", pos, ex);
 			return;
 		}
+		/* authority = host [ ":" port ] (RFC 3986 §3.2); no userinfo, no IP literal */
 		rua.host.ptr = u.ptr + 8;
 		for (n = 0; n < u.len - 8; n++)
-			if (strchr("/:?#", rua.host.ptr[n]) != NULL)
+			if (strchr("/?#", rua.host.ptr[n]) != NULL)
 				break;
-		rua.host.len = n;
+		if (memchr(rua.host.ptr, '@', n) != NULL) {
+			ERR(r, "position %zu: '%s' has user information before the host: use https://host/path", pos, ex);
+			return;
+		}
+		if (n > 0 && rua.host.ptr[0] == '[') {
+			ERR(r, "position %zu: '%s' names an IP address: use a host name (its certificate must name it)", pos, ex);
+			return;
+		}
+		end = memchr(rua.host.ptr, ':', n);
+		rua.host.len = end ? (size_t)(end - rua.host.ptr) : n;
+		if (end && !valid_port(end + 1, n - rua.host.len - 1)) {
+			ERR(r, "position %zu: '%s' has a bad port (1 to 65535 expected)", pos, ex);
+			return;
+		}
 	} else {
 		for (i = 0; i < u.len && (mts_is_alnum((unsigned char)u.ptr[i]) || strchr("+-.", u.ptr[i])); i++)
 			;

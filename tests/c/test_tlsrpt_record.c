@@ -28,6 +28,40 @@ int main(void)
 	CHECK(parse("v=TLSRPTv1; rua=mailto:a@b.example; rua=mailto:c@d.example") == 0 && R.rua_count == 1);
 	CHECK(parse("v=TLSRPTv1; rua=mailto:a@b.example,https://c.example,mailto:d@e.example,"
 	            "mailto:f@g.example,mailto:h@i.example") == 0 && R.rua_count == 5);
+	/* Schemes are case-insensitive (RFC 3986 §3.1); the uri stays as written. */
+	CHECK(parse("v=TLSRPTv1; rua=HTTPS://R.Example/x,MAILTO:A@B.Example,Https://c.example:8443/r") == 0);
+	CHECK(R.rua_count == 3 && R.rua[0].scheme == MTS_RUA_HTTPS && span_is(R.rua[0].host, "R.Example"));
+	CHECK(span_is(R.rua[0].uri, "HTTPS://R.Example/x"));
+	CHECK(R.rua[1].scheme == MTS_RUA_MAILTO && span_is(R.rua[1].address, "A@B.Example"));
+	CHECK(span_is(R.rua[1].host, "B.Example"));
+	CHECK(R.rua[2].scheme == MTS_RUA_HTTPS && span_is(R.rua[2].host, "c.example"));
+	CHECK(parse("v=TLSRPTv1; rua=hTtPs://r.example") == 0 && R.rua[0].scheme == MTS_RUA_HTTPS);
+	CHECK(parse("v=TLSRPTv1; rua=FTP://x.example/r,mailto:a@b.example") == 0 && R.rua_count == 1);
+	CHECK(R.diags.count == 1 && strcmp(R.diags.items[0].code, "UNSUPPORTED_SCHEME") == 0);
+	/* URIs whose host is not a plain domain name */
+	CHECK(parse("v=TLSRPTv1; rua=https:///x") == -1);
+	CHECK(parse("v=TLSRPTv1; rua=https://") == -1);
+	CHECK(parse("v=TLSRPTv1; rua=https://[2001:db8::1]/r") == -1);
+	CHECK(parse("v=TLSRPTv1; rua=https://user:pw@r.example/r") == -1);
+	CHECK(parse("v=TLSRPTv1; rua=https://user@r.example/r") == -1);
+	CHECK(parse("v=TLSRPTv1; rua=https://r.example:0/r") == -1);
+	CHECK(parse("v=TLSRPTv1; rua=https://r.example:65536/r") == -1);
+	CHECK(parse("v=TLSRPTv1; rua=https://r.example:/r") == -1);
+	CHECK(parse("v=TLSRPTv1; rua=https://r.example:8x/r") == -1);
+	CHECK(parse("v=TLSRPTv1; rua=https://r.example:65535?a") == 0 && span_is(R.rua[0].host, "r.example"));
+	CHECK(parse("v=TLSRPTv1; rua=https://r.example#f") == 0 && span_is(R.rua[0].host, "r.example"));
+	CHECK(parse("v=TLSRPTv1; rua=https://r.example/a@b:c") == 0 && span_is(R.rua[0].host, "r.example"));
+	CHECK(parse("v=TLSRPTv1; rua=https://r%2eexample/r") == -1);
+	CHECK(parse("v=TLSRPTv1; rua=https://r.example%00/r") == -1);
+	CHECK(parse("v=TLSRPTv1; rua=mailto:") == -1);
+	CHECK(parse("v=TLSRPTv1; rua=MAILTO:nobody") == -1);
+	CHECK(parse("v=TLSRPTv1; rua=mailto:@b.example") == -1);
+	CHECK(parse("v=TLSRPTv1; rua=mailto:a@") == -1);
+	CHECK(parse("v=TLSRPTv1; rua=mailto:a@[192.0.2.1]") == -1);
+	CHECK(parse("v=TLSRPTv1; rua=mailto:a%40b@c.example") == 0 && span_is(R.rua[0].host, "c.example"));
+	CHECK(parse("v=TLSRPTv1; rua=mailto:a@b.example?subject=x@y") == 0 && span_is(R.rua[0].host, "b.example"));
+	CHECK(parse("v=TLSRPTv1; rua=https:r.example") == -1);
+	CHECK(parse("v=TLSRPTv1; rua=https") == -1);
 	CHECK(parse("v=TLSRPTv1") == -1);
 	CHECK(parse("v=TLSRPTv1; ruaa=mailto:a@b.example") == -1);
 	CHECK(parse("v=TLSRPTv1; rua=gopher://x") == -1);
