@@ -293,7 +293,7 @@ describe("mtasts.context", function()
 			local errs = {}
 			local jobs = {}
 			for i = 1, 2 do
-				jobs[i] = { domain = "example", deadline = now() + 20,
+				jobs[i] = { domain = "example", deadline = now() + 5, -- (a hang ends in check.timeout)
 					check = { name = "probe", run = function(c)
 						c:probe("mx.example", "weird")
 						return {}
@@ -302,11 +302,9 @@ describe("mtasts.context", function()
 						errs[i] = found and found[1] and found[1].id or err
 					end }
 			end
-			local t0 = now()
 			runner.run(ctx, jobs)
 			assert.matches("mx_dnssec", errs[1])
 			assert.matches("mx_dnssec", errs[2])
-			assert.is_true(now() - t0 < 10) -- (a hang would end in check.timeout at 20 s)
 			ctx:close()
 		end)
 	end)
@@ -319,7 +317,7 @@ describe("mtasts.context", function()
 			end
 			local selfcheck = require "mtasts.selfcheck"
 			local ctx = context.new { resolver = resolver_options(1) }
-			local events, ticks, running, ticks_while_both = {}, 0, 0, 0
+			local events, running, ticks_while_both = {}, 0, 0
 			local waiter = { name = "waiter", run = function(c, domain)
 				-- one slow lookup (1 s, the dead forwarder) and one local answer
 				local _, _, code = c:query(domain == "a.example" and SLOW or "x." .. SLOW, "A")
@@ -339,20 +337,16 @@ describe("mtasts.context", function()
 			cq:wrap(function()
 				while #events < 4 do
 					cqueues.sleep(0.02)
-					ticks = ticks + 1
 					if running == 2 then
 						ticks_while_both = ticks_while_both + 1
 					end
 				end
 			end)
-			local t0 = now()
 			assert(cq:loop())
-			local elapsed = now() - t0
 			assert.matches("^start", events[1]) -- both started before either finished
 			assert.matches("^start", events[2])
 			assert.matches("^end", events[3])
 			assert.is_true(ticks_while_both >= 10, "ticks while both ran: " .. ticks_while_both)
-			assert.is_true(elapsed < 1.9, "the two slow lookups overlapped: " .. elapsed) -- not 2 × 1 s
 			for _, domain in ipairs { "a.example", "b.example" } do
 				assert.equal("pass", reports[domain].verdict)
 			end
@@ -421,7 +415,7 @@ describe("mtasts.context under cqueues #testbed", function()
 		assert(cq:loop())
 		assert.matches("^start", events[1]) -- both started before either finished
 		assert.matches("^start", events[2])
-		assert.is_true(ticks_while_both >= 3, "ticks while both ran: " .. ticks_while_both)
+		assert.is_true(ticks_while_both >= 2, "ticks while both ran: " .. ticks_while_both)
 		-- and both are the right reports (as spec/selfcheck_spec.lua expects of these scenarios)
 		assert.equal("pass", reports["enforce-ok.test"].checks["mta-sts"].status)
 		local ids = {}

@@ -368,17 +368,29 @@ function Context:pump(limit, busy)
 	end
 end
 
+-- Closes obj; first, when cqueues is loaded, tells every cqueues controller
+-- to forget its fd (cqueues.cancel): a controller that polled it keeps the fd
+-- in its own epoll set and would fail on it once it is closed ("Bad file
+-- descriptor"), or watch another file that reuses the number.
+local function close(obj)
+	local cq = package.loaded.cqueues
+	if type(cq) == "table" and cq.cancel and not tostring(obj):find("(closed)", 1, true) then
+		cq.cancel(obj:pollfd())
+	end
+	obj:close()
+end
+
 --- Closes what this context made (the resolver last: the others use it);
 -- objects given to context.new stay open, their owner closes them.
 function Context:close()
 	for _, name in ipairs { "_prober", "_fetcher" } do
 		local key = name:sub(2)
 		if self[name] and self._made[key] then
-			self[name]:close()
+			close(self[name])
 		end
 	end
 	if self._made.resolver then
-		self.resolver:close()
+		close(self.resolver)
 	end
 end
 
