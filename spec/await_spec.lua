@@ -49,6 +49,27 @@ describe("mtasts.await", function()
 		r:close()
 	end)
 
+	it("blocks in a coroutine of the caller's own inside a cqueues controller", function()
+		local ok, cqueues = pcall(require, "cqueues")
+		if not ok then
+			pending("lua-cqueues is not installed for " .. _VERSION)
+			return
+		end
+		local r = resolver()
+		local cq = cqueues.new()
+		local got
+		cq:wrap(function()
+			-- cqueues.poll here would yield to this coroutine.wrap, not to the controller
+			local inner = coroutine.wrap(function()
+				return mtasts.await(r, r:submit("a.example", "A")).records[1]
+			end)
+			got = inner()
+		end)
+		assert(cq:loop())
+		assert.equal("192.0.2.1", got)
+		r:close()
+	end)
+
 	it("raises on misuse", function()
 		assert.has_error(function() mtasts.await() end)
 		assert.has_error(function() mtasts.await({}, {}) end)
