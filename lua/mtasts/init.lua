@@ -30,7 +30,8 @@ function mtasts.register_check(spec)
 end
 
 -- What mtasts.core exports (its _VERSION aside): loaded on first use.
-local CORE_NAMES = { "fetch_policy", "fetcher", "https_get", "poll", "prober", "resolver", "smtp_probe" }
+local CORE_NAMES = { "fd_limit", "fetch_policy", "fetcher", "https_get", "memory", "poll", "prober", "resolver",
+	"smtp_probe", "trim_memory" }
 
 -- Lua modules over mtasts.core, loaded on first use.
 local LUA_NAMES = {

@@ -4,11 +4,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <unbound.h>
 
 #define DEFAULT_TIMEOUT_MS 5000
@@ -287,6 +289,23 @@ static void fail(struct mts_query *q, enum mts_dns_status st, const char *fmt, c
 	q->ans.message = q->msg;
 }
 
+/* A failure while the process cannot open one more descriptor (libunbound
+ * could not open its socket: EMFILE, ENFILE) is this process's, not the
+ * name's: it becomes MTS_DNS_LOCAL_EMFILE. */
+static void local_check(struct mts_query *q)
+{
+	char why[100];
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	if (errno != EMFILE && errno != ENFILE)
+		return;
+	snprintf(why, sizeof why, "%s", q->ans.message ? q->ans.message : "lookup failed");
+	fail(q, MTS_DNS_LOCAL_EMFILE, "this process is out of file descriptors (%s)", why);
+}
+
 static void classify(struct mts_resolver *r, struct mts_query *q, struct ub_result *res)
 {
 	struct mts_dns_answer *a = &q->ans;
@@ -331,12 +350,14 @@ static void classify(struct mts_resolver *r, struct mts_query *q, struct ub_resu
 		return;
 	case 2:
 		fail(q, MTS_DNS_SERVFAIL, "%s: server failure (SERVFAIL)", q->qname);
+		local_check(q);
 		return;
 	default:
 		rname = mts_rcode_name(res->rcode);
 		snprintf(q->msg, sizeof q->msg, "%s: the server answered %s", q->qname, rname ? rname : "an unknown rcode");
 		q->ans.status = MTS_DNS_SERVFAIL;
 		q->ans.message = q->msg;
+		local_check(q);
 		return;
 	}
 }
@@ -350,6 +371,7 @@ static void on_result(void *mydata, int err, struct ub_result *res)
 	q->in_flight = 0;
 	if (err != 0 || res == NULL) {
 		fail(q, MTS_DNS_NETWORK, "resolver failure: %s", ub_strerror(err ? err : UB_NOMEM));
+		local_check(q);
 		if (res)
 			ub_resolve_free(res);
 	} else {
@@ -368,6 +390,7 @@ static void expire(struct mts_resolver *r, long long now)
 		snprintf(q->msg, sizeof q->msg, "%s: no answer within %ld ms", q->qname, r->timeout_ms);
 		q->ans.status = MTS_DNS_TIMEOUT;
 		q->ans.message = q->msg;
+		local_check(q);
 		finish(r, q);
 	}
 }
@@ -518,6 +541,7 @@ struct mts_query *mts_resolver_submit(struct mts_resolver *r, const char *name, 
 	if (rc != 0) {
 		set_err(r, "submit", rc);
 		fail(q, MTS_DNS_NETWORK, "resolver failure: %s", ub_strerror(rc));
+		local_check(q);
 		finish(r, q);
 		return q;
 	}
@@ -593,6 +617,7 @@ const char *mts_dns_status_code(enum mts_dns_status s)
 	case MTS_DNS_NETWORK: return "NETWORK";
 	case MTS_DNS_BAD_NAME: return "BAD_NAME";
 	case MTS_DNS_CANCELLED: return "CANCELLED";
+	case MTS_DNS_LOCAL_EMFILE: return "LOCAL_EMFILE";
 	case MTS_DNS_PENDING:
 	case MTS_DNS_OK: break;
 	}

@@ -15,6 +15,7 @@ MTS_EXPORT int luaopen_mtasts_core(lua_State *L)
 	mts_open_resolver(L);
 	mts_open_fetch(L);
 	mts_open_probe(L);
+	mts_open_limits(L);
 	lua_pushliteral(L, MTS_VERSION);
 	lua_setfield(L, -2, "_VERSION");
 	return 1;

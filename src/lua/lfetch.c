@@ -130,7 +130,7 @@ static const char *const string_keys[] = { "ca_file", "ca_path", "user_agent", N
 static struct lfetcher *new_fetcher(lua_State *L, int t, const char *who)
 {
 	struct lfetcher *lf;
-	char err[200];
+	char err[300];
 	int uv, i;
 	struct mts_resolver *r;
 
@@ -145,7 +145,12 @@ static struct lfetcher *new_fetcher(lua_State *L, int t, const char *who)
 	lf->connect_timeout_ms = mts_opt_seconds(L, t, who, "connect_timeout", 0); /* 0: the C default */
 	lf->max_size = (size_t)mts_opt_integer(L, t, who, "max_size", 1, 1e9,
 	                                       "an integer number of bytes in [1, 1e9]", MTS_FETCH_DEFAULT_MAX_SIZE);
-	lua_pop(L, 1);
+	/* a CA store that cannot be read fails here, once, not every fetch as CONNECT */
+	lua_getfield(L, uv, "ca_file");
+	lua_getfield(L, uv, "ca_path");
+	if (mts_fetch_check_ca(lua_tostring(L, -2), lua_tostring(L, -1), err, sizeof err) != 0)
+		luaL_error(L, "%s: %s", who, err);
+	lua_pop(L, 3);
 	lf->ctx.core = mts_fetcher_new(r, err, sizeof err);
 	if (lf->ctx.core == NULL)
 		luaL_error(L, "%s: %s", who, err);

@@ -10,6 +10,7 @@ void mts_open_poll(lua_State *L);     /* lpoll.c */
 void mts_open_resolver(lua_State *L); /* lresolver.c */
 void mts_open_fetch(lua_State *L);    /* lfetch.c */
 void mts_open_probe(lua_State *L);    /* lprobe.c */
+void mts_open_limits(lua_State *L);   /* llimits.c */
 
 /* lresolver.c: the options table at t of a context that resolves through
  * an mtasts.resolver (the fetcher, the prober): raises unless it is a

@@ -2,6 +2,7 @@
 #include "fetch.h"
 #include "netutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
@@ -315,6 +317,49 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 }
 
 /* ---- fetcher */
+
+int mts_fetch_check_ca(const char *ca_file, const char *ca_path, char *err, size_t errsize)
+{
+	const char *name = ca_file ? ca_file : ca_path;
+	SSL_CTX *ctx;
+	unsigned long e;
+	if (ca_file == NULL && ca_path == NULL)
+		return 0;
+	if (ca_file != NULL) {
+		FILE *fp = fopen(ca_file, "r");
+		if (fp == NULL) {
+			snprintf(err, errsize, "cannot read the CA store %s: %s", ca_file, strerror(errno));
+			return -1;
+		}
+		fclose(fp);
+	}
+	if (ca_path != NULL) {
+		DIR *d = opendir(ca_path);
+		if (d == NULL) {
+			snprintf(err, errsize, "cannot read the CA store %s: %s", ca_path, strerror(errno));
+			return -1;
+		}
+		closedir(d);
+	}
+	ERR_clear_error();
+	ctx = SSL_CTX_new(TLS_client_method());
+	if (ctx == NULL) {
+		snprintf(err, errsize, "cannot set up OpenSSL to read the CA store %s", name);
+		return -1;
+	}
+	if (SSL_CTX_load_verify_locations(ctx, ca_file, ca_path) != 1) {
+		char e_text[160] = "no certificates in it";
+		e = ERR_peek_last_error();
+		if (e != 0)
+			ERR_error_string_n(e, e_text, sizeof e_text);
+		ERR_clear_error();
+		SSL_CTX_free(ctx);
+		snprintf(err, errsize, "cannot read the CA store %s: %s", name, e_text);
+		return -1;
+	}
+	SSL_CTX_free(ctx);
+	return 0;
+}
 
 struct mts_fetcher *mts_fetcher_new(struct mts_resolver *r, char *err, size_t errsize)
 {
@@ -682,6 +727,10 @@ static void dns_failed(struct mts_fetch *fe)
 	} else if (a->nxdomain || b->nxdomain) {
 		r->code = "DNS_NXDOMAIN";
 		snprintf(r->message, sizeof r->message, "%s: no such domain (NXDOMAIN)", h);
+	} else if (a->status == MTS_DNS_LOCAL_EMFILE || b->status == MTS_DNS_LOCAL_EMFILE) {
+		d = a->status == MTS_DNS_LOCAL_EMFILE ? a : b;
+		r->code = "LOCAL_EMFILE";
+		scopy(r->message, sizeof r->message, d->message);
 	} else if (a->status == MTS_DNS_TIMEOUT || b->status == MTS_DNS_TIMEOUT) {
 		d = a->status == MTS_DNS_TIMEOUT ? a : b;
 		r->code = "DNS_TIMEOUT";
@@ -814,7 +863,8 @@ static void address_failed(struct mts_fetch *fe, const char *code, const char *m
 	struct mts_fetch_addr *a = &fe->res.addrs[fe->cur];
 	a->error = code;
 	scopy(a->message, sizeof a->message, msg);
-	if (fe->fail_code == NULL || (strcmp(fe->fail_code, "CONNECT") == 0 && strcmp(code, "CONNECT") != 0)) {
+	if (fe->fail_code == NULL || strcmp(code, "LOCAL_EMFILE") == 0 ||
+	    (strcmp(fe->fail_code, "CONNECT") == 0 && strcmp(code, "CONNECT") != 0)) {
 		fe->fail_code = code;
 		scopy(fe->fail_msg, sizeof fe->fail_msg, msg);
 		tls_free(&fe->fail_tls);
@@ -905,7 +955,7 @@ static void attempt_done(struct mts_fetch *fe, CURLcode rc)
 	char msg[400];
 	const char *code = NULL;
 	int next = 0; /* try the next address */
-	int unwanted;
+	int unwanted, local = 0;
 
 	if (fe->phase == PH_DIAG) {
 		diag_done(fe, rc);
@@ -1011,6 +1061,7 @@ static void attempt_done(struct mts_fetch *fe, CURLcode rc)
 	} else if (connect_t == 0 && app_t == 0 && rc != CURLE_SSL_CONNECT_ERROR) {
 		long oserr = 0;
 		curl_easy_getinfo(fe->easy, CURLINFO_OS_ERRNO, &oserr);
+		local = oserr == EMFILE || oserr == ENFILE;
 		code = "CONNECT";
 		snprintf(msg, sizeof msg, "%s%s%s:%d: cannot connect: %s", OPEN_B(a), a->ip, CLOSE_B(a), r->port,
 		         oserr != 0 ? strerror((int)oserr) : fe->errbuf[0] ? fe->errbuf : curl_easy_strerror(rc));
@@ -1027,6 +1078,14 @@ static void attempt_done(struct mts_fetch *fe, CURLcode rc)
 		scopy(r->connected_ip, sizeof r->connected_ip, a->ip);
 	}
 	release_attempt(fe);
+	/* out of descriptors (socket, the CA file...): the run's fault, not the
+	 * host's; no other address is tried */
+	if (local || mts_fds_exhausted()) {
+		code = "LOCAL_EMFILE";
+		snprintf(msg, sizeof msg, "%s%s%s:%d: this process is out of file descriptors (%s)", OPEN_B(a), a->ip,
+		         CLOSE_B(a), r->port, fe->errbuf[0] ? fe->errbuf : curl_easy_strerror(rc));
+		next = 0;
+	}
 	address_failed(fe, code, msg);
 	if (next && try_from(fe, fe->cur + 1) == 0)
 		return;

@@ -67,7 +67,8 @@ struct mts_tls {
 struct mts_fetch_result {
 	int done;
 	int ok;
-	const char *code;        /* NULL when ok; else "CONNECT", "TLS_VERIFY", ... */
+	const char *code;        /* NULL when ok; else "CONNECT", "TLS_VERIFY", ... ("LOCAL_EMFILE":
+	                          * this process ran out of file descriptors, not the host's fault) */
 	char message[512];
 	char *url;
 	char *host;
@@ -90,6 +91,12 @@ struct mts_fetch_result {
  * one line). The resolver is not owned: it must outlive the fetcher, or be
  * detached first with mts_fetcher_set_resolver(f, NULL). */
 struct mts_fetcher *mts_fetcher_new(struct mts_resolver *r, char *err, size_t errsize);
+/* Checks a CA store before any fetch uses it (libcurl would read it per
+ * connection and every fetch would fail as CONNECT or TLS_*): ca_file must
+ * be a readable file of PEM certificates, ca_path a readable directory.
+ * Both NULL: OpenSSL's default store, not checked. Returns 0, or -1 with
+ * "cannot read the CA store <name>: <why>" in err. */
+int mts_fetch_check_ca(const char *ca_file, const char *ca_path, char *err, size_t errsize);
 /* Cancels and frees every fetch still owned by the fetcher (not the ones
  * taken with take_done), then frees it. NULL ok. */
 void mts_fetcher_free(struct mts_fetcher *f);

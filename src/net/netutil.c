@@ -1,8 +1,11 @@
 #include "netutil.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 long long mts_now_ms(void)
 {
@@ -31,4 +34,14 @@ int mts_epoll_set(int epfd, int op, int fd, uint32_t events, epoll_data_t data)
 	ev.events = events;
 	ev.data = data;
 	return epoll_ctl(epfd, op, fd, &ev);
+}
+
+int mts_fds_exhausted(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return errno == EMFILE || errno == ENFILE;
 }

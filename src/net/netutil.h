@@ -19,4 +19,8 @@ char *mts_strdup(const char *s);
  * (errno set); each caller keeps its own policy for EEXIST and ENOENT. */
 int mts_epoll_set(int epfd, int op, int fd, uint32_t events, epoll_data_t data);
 
+/* 1 when this process cannot open one more file descriptor right now
+ * (EMFILE, ENFILE): a failure seen then is local, never the peer's. */
+int mts_fds_exhausted(void);
+
 #endif

@@ -258,6 +258,14 @@ static void conn_fail(struct conn *c, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(c->a->message, sizeof c->a->message, fmt, ap);
 	va_end(ap);
+	/* out of descriptors (the socket, a CA file of ca_path): the run's
+	 * fault, never the host's */
+	if (strcmp(code, "LOCAL_EMFILE") != 0 && mts_fds_exhausted()) {
+		char why[sizeof c->a->message];
+		set_msg(why, sizeof why, "%s", c->a->message);
+		c->a->code = "LOCAL_EMFILE";
+		set_msg(c->a->message, sizeof c->a->message, "this process is out of file descriptors (%s)", why);
+	}
 }
 
 static void conn_phase(struct conn *c, enum cstate st)
@@ -290,7 +298,8 @@ static int conn_start(struct conn *c)
 	}
 	fd = socket(ss.ss_family, SOCK_STREAM, 0);
 	if (fd < 0) {
-		conn_fail(c, "CONNECT", "socket: %s", strerror(errno));
+		conn_fail(c, errno == EMFILE || errno == ENFILE ? "LOCAL_EMFILE" : "CONNECT", "socket: %s",
+		          strerror(errno));
 		return -1;
 	}
 	flags = fcntl(fd, F_GETFL);
@@ -1019,7 +1028,7 @@ static void probe_conn_finished(struct mts_probe *pr)
 static int code_rank(const char *code)
 {
 	static const char *const order[] = { "DNS_NODATA", "DNS_NXDOMAIN", "DNS_SERVFAIL", "DNS_TIMEOUT",
-		                                 "DNS_BOGUS", "BAD_NAME", NULL };
+		                                 "DNS_BOGUS", "BAD_NAME", "LOCAL_EMFILE", NULL };
 	int i;
 	for (i = 0; code && order[i]; i++)
 		if (strcmp(code, order[i]) == 0)
@@ -1121,6 +1130,9 @@ static void set_fam(struct fam *f, const struct mts_dns_answer *a)
 		break;
 	case MTS_DNS_BAD_NAME:
 		f->code = "BAD_NAME";
+		break;
+	case MTS_DNS_LOCAL_EMFILE:
+		f->code = "LOCAL_EMFILE";
 		break;
 	default:
 		f->code = "DNS_SERVFAIL";
