@@ -42,7 +42,7 @@ describe("mtasts-check (offline)", function()
 		assert.matches("unknown option", err)
 		st, _, err = run { "--policy", "/nonexistent/policy.txt" }
 		assert.equal(3, st)
-		assert.matches("cannot read policy", err)
+		assert.matches("cannot read the %-%-policy file /nonexistent/policy.txt: No such file", err)
 		st = run {}
 		assert.equal(3, st)
 	end)

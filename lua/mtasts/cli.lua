@@ -1,10 +1,17 @@
 --- The mtasts-check command line (bin/mtasts-check is a thin launcher).
 -- Exit status: 0 no errors, 1 warnings only, 2 errors, 3 could not run.
 local mtasts = require "mtasts"
+local input = require "mtasts.input"
 
 local cli = {}
 
 local EXIT_OK, EXIT_WARN, EXIT_ERROR, EXIT_FAIL = 0, 1, 2, 3
+
+--- Writes "mtasts-check: <message>" as one line with ewrite, its control
+-- characters escaped (a message may echo a name or a file given by the user).
+local function say(ewrite, message)
+	ewrite("mtasts-check: " .. input.escape(message) .. "\n")
+end
 
 --- The registered checks' names, for help and messages.
 local function check_names()
@@ -33,19 +40,6 @@ local function build_parser()
 	return p
 end
 
-local function read_file(name)
-	if name == "-" then
-		return io.stdin:read "*a"
-	end
-	local f, err = io.open(name, "rb")
-	if not f then
-		return nil, err
-	end
-	local body = f:read "*a"
-	f:close()
-	return body
-end
-
 --- Formats one diagnostic as a line of text.
 local function diag_line(d)
 	local where = d.line and ("line " .. d.line .. ": ") or ""
@@ -66,9 +60,9 @@ local function status_of(diags, failed)
 end
 
 local function check_policy(name, out)
-	local body, err = read_file(name)
+	local body, err = input.read(name, "the --policy file", input.POLICY_LIMIT)
 	if not body then
-		return nil, "cannot read policy: " .. err
+		return nil, err
 	end
 	local policy, a, code, diags = mtasts.parse_policy(body)
 	local result = { input = name, policy = policy, ok = policy ~= nil }
@@ -93,11 +87,17 @@ local function check_record(txt, out)
 	return status_of(result.diagnostics, not record)
 end
 
-local function print_text(r, write)
+local function print_text(r, raw_write)
+	-- Every line escaped: the input, a record or a file name, is the user's.
+	local function write(text)
+		raw_write((input.escape(text:gsub("\n$", ""))) .. "\n")
+	end
 	if r.policy then
 		local p = r.policy
 		write(("policy %s: valid\n"):format(r.input == "-" and "(stdin)" or r.input))
-		write(("  version  %s\n  mode     %s\n  max_age  %d\n"):format(p.version, p.mode, p.max_age))
+		write(("  version  %s\n"):format(p.version))
+		write(("  mode     %s\n"):format(p.mode))
+		write(("  max_age  %d\n"):format(p.max_age))
 		for i, mx in ipairs(p.mx) do
 			write(("  %-8s %s\n"):format(i == 1 and "mx" or "", mx))
 		end
@@ -105,13 +105,14 @@ local function print_text(r, write)
 			write(("  %-8s %s (ignored)\n"):format(e.name, e.value))
 		end
 	elseif r.record then
-		write(("record %q: valid\n  id       %s\n"):format(r.input, r.record.id))
+		write(('record "%s": valid\n'):format(r.input))
+		write(("  id       %s\n"):format(r.record.id))
 		for _, e in ipairs(r.record.extensions) do
 			write(("  %-8s %s (ignored)\n"):format(e.name, e.value))
 		end
 	else
 		write(("%s %s: invalid (%s)\n"):format(r.code == "POLICY_SYNTAX" and "policy" or "record",
-			r.code == "POLICY_SYNTAX" and r.input or ("%q"):format(r.input), r.code))
+			r.code == "POLICY_SYNTAX" and r.input or ('"%s"'):format(r.input), r.code))
 	end
 	for _, d in ipairs(r.diagnostics) do
 		write(diag_line(d) .. "\n")
@@ -126,48 +127,119 @@ end
 
 --- Loads the client configuration: --config, else MTASTS_CONFIG, else {} (the
 -- resolver's defaults: the public root with Debian's trust anchor).
+-- The file is read within a limit (--config /dev/zero ends at once) and must
+-- be Lua source, not a precompiled chunk.
 local function load_config(path)
-	path = path or os.getenv "MTASTS_CONFIG"
+	local what = "the --config file"
+	if not path then
+		path, what = os.getenv "MTASTS_CONFIG", "the configuration (MTASTS_CONFIG)"
+	end
 	if not path or path == "" then
 		return {}
 	end
-	local chunk, err = loadfile(path)
+	local text, err = input.read(path, what, input.CONFIG_LIMIT)
+	if not text then
+		return nil, err
+	end
+	local shown = input.display(path)
+	if text:byte(1) == 27 then
+		return nil, ("%s %s is a precompiled chunk, not Lua source"):format(what, shown)
+	end
+	local chunk
+	chunk, err = (loadstring or load)(text, "@" .. path)
 	if not chunk then
-		return nil, "cannot read the configuration: " .. err
+		return nil, ("%s %s is not valid Lua: %s"):format(what, shown, err)
 	end
 	local ok, t = pcall(chunk)
 	if not ok then
-		return nil, "the configuration " .. path .. " failed: " .. tostring(t)
+		return nil, ("%s %s failed: %s"):format(what, shown, tostring(t))
 	end
 	if type(t) ~= "table" then
-		return nil, "the configuration " .. path .. " must return a table"
+		return nil, ("%s %s must return a table (it returned %s)"):format(what, shown, type(t))
 	end
 	return t
 end
 
-local function read_domains(opts)
-	local list = {}
-	for _, d in ipairs(opts.domain) do
-		list[#list + 1] = d
-	end
-	if opts.from then
-		local text, err = read_file(opts.from)
-		if not text then
-			return nil, "cannot read " .. opts.from .. ": " .. err
-		end
-		for l in text:gmatch "[^\r\n]+" do
-			l = l:match "^%s*(.-)%s*$"
-			if l ~= "" and not l:match "^#" then
-				list[#list + 1] = l
+--- The I/O context of the run, made from config up front: its keys and types
+-- (lua/mtasts/context.lua), the resolver options, and the fetcher's and
+-- prober's (timeouts, CA store) are checked once, here, so that a bad value is
+-- one line and exit 3 rather than an error in every check of every domain.
+-- Returns the context, or nil and a one-line message.
+local function make_context(config, path)
+	local core = require "mtasts.core"
+	local context = require "mtasts.context"
+	local ok, ctx = pcall(context.new, config)
+	local err = not ok and ctx
+	if ok then
+		for _, kind in ipairs { "fetcher", "prober" } do
+			local made, e = true, nil
+			if core[kind] then
+				made, e = pcall(ctx[kind], ctx)
+			end
+			if not made then
+				err = e
+				ctx:close()
+				break
 			end
 		end
 	end
-	for i, d in ipairs(list) do
-		local ascii, err = mtasts.to_ascii((d:gsub("%.$", "")))
-		if not ascii or not mtasts.policy_url(ascii) then
-			return nil, ("'%s' is not a domain name%s"):format(d, err and (": " .. err) or "")
+	if not err then
+		return ctx
+	end
+	-- The message, without the position inside our own Lua files.
+	local msg = tostring(err):gsub("^[^\n:]*mtasts/[%w_/]*%.lua:%d+: ", "")
+	path = path or os.getenv "MTASTS_CONFIG"
+	return nil, ("the configuration%s is invalid: %s"):format(
+		path and path ~= "" and (" " .. input.display(path)) or "", msg)
+end
+
+--- name (an argument or a --from line) as an A-label, or nil and why it is
+-- not a domain name.
+local function ascii_domain(name)
+	if input.ip_literal(name) then
+		return nil, ("'%s' is an IP address, not a domain name (MTA-STS applies to mail domains)"):format(name)
+	end
+	local ascii, err = mtasts.to_ascii((name:gsub("%.$", "")))
+	if ascii then
+		local url, uerr = mtasts.policy_url(ascii)
+		err = not url and uerr or nil
+	end
+	if err then
+		return nil, ("'%s' is not a domain name: %s"):format(name, err)
+	end
+	return ascii
+end
+
+--- The domains to check: the arguments, then --from's lines (blank lines and
+-- # comments skipped), as A-labels, each once in the order given.
+local function read_domains(opts)
+	local list = {}
+	for _, d in ipairs(opts.domain) do
+		local ascii, err = ascii_domain(d)
+		if not ascii then
+			return nil, err
 		end
-		list[i] = ascii
+		list[#list + 1] = ascii
+	end
+	if opts.from then
+		local ok, err = input.lines(opts.from, "the --from file", input.LINE_LIMIT, function(l, n)
+			l = l:match "^%s*(.-)%s*$"
+			if l == "" or l:match "^#" then
+				return true
+			end
+			local ascii, why = ascii_domain(l)
+			if not ascii then
+				return nil, ("the --from file %s, line %d: %s"):format(input.display(opts.from), n, why)
+			end
+			list[#list + 1] = ascii
+			return true
+		end)
+		if not ok then
+			return nil, err
+		end
+	end
+	if #list == 0 then
+		return nil, ("nothing to check: the --from file %s names no domain"):format(input.display(opts.from))
 	end
 	-- Each domain once, in the order given (a repeat would only be checked twice).
 	local seen, unique = {}, {}
@@ -181,13 +253,8 @@ local function read_domains(opts)
 end
 
 --- Can DNS be reached at all? One query for the root's NS within the timeout.
-local function dns_reachable(config)
-	local ok, r = pcall(mtasts.resolver, config.resolver or {})
-	if not ok then
-		return nil, tostring(r)
-	end
-	local answer, msg, code = r:query(".", "NS")
-	r:close()
+local function dns_reachable(ctx)
+	local answer, msg, code = ctx.resolver:query(".", "NS")
 	if not answer and (code == "TIMEOUT" or code == "NETWORK" or code == "SERVFAIL" or code == "REFUSED") then
 		return nil, ("DNS is unreachable (%s: %s). Without internet access, try mtasts-check --demo: it runs offline "
 			.. "against the bundled loopback testbed."):format(code, msg)
@@ -199,13 +266,13 @@ end
 function cli.check_domains(opts, write, ewrite)
 	local config, err = load_config(opts.config)
 	if not config then
-		ewrite("mtasts-check: " .. err .. "\n")
+		say(ewrite, err)
 		return EXIT_FAIL
 	end
 	local domains
 	domains, err = read_domains(opts)
 	if not domains then
-		ewrite("mtasts-check: " .. err .. "\n")
+		say(ewrite, err)
 		return EXIT_FAIL
 	end
 	local selfcheck = require "mtasts.selfcheck"
@@ -216,7 +283,7 @@ function cli.check_domains(opts, write, ewrite)
 		checks = {}
 		for name in opts.only:gmatch "[^,%s]+" do
 			if not registry.get(name) then
-				ewrite(("mtasts-check: unknown check '%s' for --only (%s)\n"):format(name, check_names()))
+				say(ewrite, ("unknown check '%s' for --only (%s)"):format(name, check_names()))
 				return EXIT_FAIL
 			end
 			checks[#checks + 1] = name
@@ -237,14 +304,21 @@ function cli.check_domains(opts, write, ewrite)
 	if opts.state then
 		local writable, serr = require("mtasts.state").check_dir(opts.state)
 		if not writable then
-			ewrite("mtasts-check: " .. serr .. "\n")
+			say(ewrite, serr)
 			return EXIT_FAIL
 		end
 	end
+	local ctx
+	ctx, err = make_context(config, opts.config)
+	if not ctx then
+		say(ewrite, err)
+		return EXIT_FAIL
+	end
 	local reachable
-	reachable, err = dns_reachable(config)
+	reachable, err = dns_reachable(ctx)
 	if not reachable then
-		ewrite("mtasts-check: " .. err .. "\n")
+		ctx:close()
+		say(ewrite, err)
 		return EXIT_FAIL
 	end
 	local format = opts.json and "json" or opts.format
@@ -269,8 +343,14 @@ function cli.check_domains(opts, write, ewrite)
 	for i, d in ipairs(domains) do
 		position[d] = i
 	end
+	-- A state file that is ignored (unreadable, wrong types) is one warning line.
+	local state_store = require "mtasts.state"
+	local default_warning = state_store.on_warning
+	state_store.on_warning = function(message)
+		say(ewrite, "warning: " .. message)
+	end
 	local ok, reports = pcall(selfcheck.run_many, domains, {
-		checks = checks, config = config, state = opts.state, dkim_selectors = opts.dkim_selector,
+		checks = checks, config = config, context = ctx, state = opts.state, dkim_selectors = opts.dkim_selector,
 		timeout = opts.timeout, concurrency = opts.concurrency,
 	}, function(r)
 		done = done + 1
@@ -286,29 +366,44 @@ function cli.check_domains(opts, write, ewrite)
 			ewrite(("[%d/%d domains checked]"):format(done, #domains))
 		end
 	end)
+	state_store.on_warning = default_warning
+	ctx:close()
 	if progress then
 		ewrite "\r\27[K"
 	end
 	if not ok then
-		ewrite("mtasts-check: " .. tostring(reports) .. "\n")
+		say(ewrite, tostring(reports))
 		return EXIT_FAIL
 	end
 	return report.exit_status(reports)
 end
 
---- Runs the command with an argument array; returns the exit status.
+local main
+
+--- Runs the command with an argument array; returns the exit status. A fault
+-- of the tool itself is one line and exit 3 too, never a stack trace.
 function cli.main(args, write, ewrite)
 	write = write or function(s) io.stdout:write(s) end
 	ewrite = ewrite or function(s) io.stderr:write(s) end
+	local ok, status = pcall(main, args, write, ewrite)
+	if not ok then
+		say(ewrite, "internal error (please report it): " .. tostring(status):match "^[^\n]*")
+		return EXIT_FAIL
+	end
+	return status
+end
+
+function main(args, write, ewrite)
 	local ok, opts = build_parser():pparse(args)
 	if not ok then
-		ewrite("mtasts-check: " .. opts .. "\n(try mtasts-check --help)\n")
+		say(ewrite, opts)
+		ewrite "(try mtasts-check --help)\n"
 		return EXIT_FAIL
 	end
 	local results, status = {}, EXIT_OK
 	local function merge(st, err)
 		if not st then
-			ewrite("mtasts-check: " .. err .. "\n")
+			say(ewrite, err)
 			status = EXIT_FAIL
 		elseif status ~= EXIT_FAIL and st > status then
 			status = st

@@ -161,17 +161,21 @@ function selfcheck.run_many(domains, opts, on_report)
 end
 
 --- The domains as lower-case A-labels; raises for one that is not a domain
--- name (so that no lookup is ever made for "example.com/x" or "a b").
+-- name (so that no lookup is ever made for "example.com/x", "a b" or an IP
+-- address such as "127.0.0.1"); control characters are escaped in the message.
 function selfcheck.ascii_domains(domains, level)
+	local input = require "mtasts.input"
 	local out = {}
 	for i, d in ipairs(domains) do
 		local ascii, err = core.to_ascii((tostring(d):gsub("%.$", "")))
-		if ascii then
+		if input.ip_literal(d) then
+			ascii, err = nil, "it is an IP address (MTA-STS applies to mail domains)"
+		elseif ascii then
 			local url, uerr = core.policy_url(ascii)
 			err = not url and uerr or nil
 		end
 		if err then
-			error(("'%s' is not a domain name: %s"):format(tostring(d), err), level or 3)
+			error(input.escape(("'%s' is not a domain name: %s"):format(tostring(d), err)), level or 3)
 		end
 		out[i] = ascii
 	end
