@@ -71,16 +71,127 @@ local function close_report(report, order)
 	return report
 end
 
+-- ---- Limits (docs/selfcheck.md "Limits")
+
+-- File descriptors one domain in flight may hold at its peak (measured with
+-- every check over the testbed: bench/soak), and those kept free besides.
+selfcheck.FDS_PER_DOMAIN = 6
+selfcheck.FD_HEADROOM = 48
+-- Runs of more than this many domains end with mtasts.trim_memory().
+selfcheck.TRIM_AFTER = 100
+
+--- Where the notice of a lowered concurrency goes (replace it to redirect it).
+function selfcheck.warn(message)
+	io.stderr:write("mtasts: ", message, "\n")
+end
+
+local lowered_said = {} -- "asked room" -> true: each notice once per process
+
+--- The concurrency window the open-file limit allows for `asked` domains at
+-- once (fd_limit: mtasts.fd_limit, for the specs; said: what the notice
+-- calls asked). Raises when not even one domain fits.
+function selfcheck.window(asked, fd_limit, said)
+	local soft, _, open = (fd_limit or require("mtasts.core").fd_limit)()
+	if type(soft) ~= "number" or soft == math.huge then
+		return asked
+	end
+	local room = math.floor((soft - open - selfcheck.FD_HEADROOM) / selfcheck.FDS_PER_DOMAIN)
+	if room < 1 then
+		error(("too few file descriptors: the open-file limit is %d and %d are open, a domain needs %d " ..
+			"(and %d are kept free): raise the limit (ulimit -n)"):format(soft, open,
+			selfcheck.FDS_PER_DOMAIN, selfcheck.FD_HEADROOM), 0)
+	end
+	if asked > room then
+		local key = asked .. " " .. room
+		if not lowered_said[key] then
+			lowered_said[key] = true
+			selfcheck.warn(("checking %d domains at once instead of %d: the open-file limit is %d " ..
+				"(ulimit -n) and each domain needs up to %d"):format(room, said or asked, soft, selfcheck.FDS_PER_DOMAIN))
+		end
+		return room
+	end
+	return asked
+end
+
+-- A failure that is this process's, never a domain's: a LOCAL_EMFILE code
+-- in a DNS, fetch or probe result. Returns its message, or nil.
+local function local_fault(first, message, code)
+	if code == "LOCAL_EMFILE" then
+		return message
+	end
+	if type(first) == "table" and first.ok == nil then -- probe results: one table per address
+		for _, a in ipairs(first) do
+			if type(a) == "table" then
+				if a.code == "LOCAL_EMFILE" then
+					return a.message
+				end
+				local dane = a.dane
+				if type(dane) == "table" and type(dane.error) == "string" and dane.error:find("^LOCAL_EMFILE") then
+					return dane.error
+				end
+			end
+		end
+	end
+	return nil
+end
+
+-- The context the checks see: ctx, with query/fetch/probe watched for local
+-- faults (note(message) records the first).
+local function watched(ctx, note)
+	local bound = {}
+	local view = setmetatable({}, { __index = function(_, k)
+		local v = ctx[k]
+		if type(v) ~= "function" then
+			return v
+		end
+		bound[k] = bound[k] or function(_, ...)
+			return v(ctx, ...)
+		end
+		return bound[k]
+	end })
+	local function check(...)
+		local why = local_fault(...)
+		if why then
+			note(why)
+		end
+		return ...
+	end
+	function view.query(_, ...) return check(ctx:query(...)) end
+	function view.fetch(_, ...) return check(ctx:fetch(...)) end
+	function view.probe(_, ...) return check(ctx:probe(...)) end
+	return view
+end
+
 --- Runs the checks of several domains; calls on_report(report) as each finishes.
 -- opts: checks, config (client.lua table), state (directory), dkim_selectors,
--- timeout (seconds per domain, default 60), concurrency (domains at once, default 10).
+-- timeout (seconds per domain, default 60), concurrency (domains at once,
+-- default 10; lowered to what the open-file limit allows). A local fault (the
+-- CA store cannot be read, out of file descriptors) raises: it is the run's,
+-- never a finding about a domain.
 function selfcheck.run_many(domains, opts, on_report)
 	opts = opts or {}
 	local checks = pick(opts.checks)
 	domains = selfcheck.ascii_domains(domains)
-	local ctx = opts.context or context.new(opts.config)
 	local timeout = opts.timeout or 60
-	local concurrency = opts.concurrency or 10
+	local asked = math.max(1, opts.concurrency or 10)
+	local concurrency = selfcheck.window(math.min(asked, math.max(1, #domains)), nil, asked)
+	local ctx = opts.context or context.new(opts.config)
+	-- The fetcher and prober now, not inside a check: an unreadable CA store
+	-- or a failing epoll_create1 is the run's error.
+	local made, merr = pcall(function()
+		ctx:fetcher()
+		ctx:prober()
+	end)
+	if not made then
+		if not opts.context then
+			ctx:close()
+		end
+		error(merr, 0)
+	end
+	local fault
+	local view = watched(ctx, function(why)
+		fault = fault or why
+	end)
 	local reports, order = {}, {}
 	for _, c in ipairs(checks) do
 		order[#order + 1] = c.name
@@ -128,6 +239,10 @@ function selfcheck.run_many(domains, opts, on_report)
 							end
 						end
 					end
+					if fault then -- this process ran out of something: no report is trustworthy
+						error(("this process ran out of file descriptors (raise ulimit -n or lower the " ..
+							"concurrency): %s"):format(fault), 0)
+					end
 					left = left - 1
 					if left == 0 then
 						reports[#reports + 1] = close_report(report, order)
@@ -150,12 +265,20 @@ function selfcheck.run_many(domains, opts, on_report)
 		end
 	end
 
-	for _ = 1, math.max(1, concurrency) do
-		start_next()
-	end
-	runner.run(ctx, jobs)
+	local ran, rerr = pcall(function()
+		for _ = 1, concurrency do
+			start_next()
+		end
+		runner.run(view, jobs)
+	end)
 	if not opts.context then
 		ctx:close()
+	end
+	if #domains > selfcheck.TRIM_AFTER then
+		require("mtasts.core").trim_memory() -- a long-lived host gets the batch's memory back
+	end
+	if not ran then
+		error(rerr, 0)
 	end
 	return reports
 end

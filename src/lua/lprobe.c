@@ -12,6 +12,7 @@
 #include "lopts.h"
 #include "lnet.h"
 #include "lresult.h"
+#include "../net/fetch.h" /* mts_fetch_check_ca */
 #include "../net/smtp_probe.h"
 
 #define PROBER_TYPE "mtasts.prober"
@@ -198,6 +199,9 @@ static struct mts_lctx *new_prober(lua_State *L, int t, const char *who)
 	uv = lua_gettop(L);
 	lua_getfield(L, t, "mx_dnssec");
 	lua_setfield(L, uv, "mx_dnssec");
+	/* a ca_path OpenSSL would only look into per handshake is checked here too */
+	if (o.ca_path != NULL && mts_fetch_check_ca(NULL, o.ca_path, err, sizeof err) != 0)
+		luaL_error(L, "%s: %s", who, err);
 	lp->core = mts_prober_new(r, &o, err, sizeof err);
 	if (lp->core == NULL)
 		luaL_error(L, "%s: %s", who, err);
