@@ -77,6 +77,9 @@ function state.load(dir, domain)
 		return {}
 	end
 	local ok, t = pcall(cjson.decode, text)
+	if ok and type(t) == "table" and type(next(t)) == "number" then
+		ok = false -- a JSON array
+	end
 	if not (ok and type(t) == "table") then
 		state.on_warning(("the state file %s is not a JSON object; ignored"):format(file))
 		return {}
