@@ -5,6 +5,7 @@ local core = require "mtasts.pure"
 local F = require "mtasts.findings"
 local policy_text = require "mtasts.policy_text"
 local sts_state = require "mtasts.sts_state"
+local mx_hosts = require "mtasts.mx_hosts"
 
 -- The finding ids this check emits (docs/findings.md): fixed severity, the RFC section.
 local check = { name = "mta-sts", prefix = "sts.", ids = {
@@ -61,30 +62,6 @@ end
 
 local function days(seconds)
 	return math.floor(seconds / DAY)
-end
-
---- The MX host names of a domain: from the MX answer, or the domain itself
--- for an implicit MX (RFC 5321 §5.1). nil when it cannot be known.
-local function mx_hosts(ctx, domain)
-	local mx, msg = ctx:query(domain, "MX")
-	if not mx then
-		return nil, msg
-	elseif mx.dnssec == "bogus" then
-		return nil, "bogus"
-	end
-	local hosts = {}
-	for _, r in ipairs(mx.records) do
-		if r.exchange ~= "." then
-			hosts[#hosts + 1] = { host = r.exchange:lower(), preference = r.preference }
-		end
-	end
-	table.sort(hosts, function(a, b)
-		return a.preference < b.preference or (a.preference == b.preference and a.host < b.host)
-	end)
-	if #mx.records == 0 and not mx.nxdomain then
-		hosts[1] = { host = domain, preference = 0, implicit = true }
-	end
-	return hosts, nil, mx.dnssec
 end
 
 -- Probe codes that are about the host being reachable at an address, not
@@ -228,14 +205,15 @@ end
 
 --- Step 4: the MX records against the policy, and the covered hosts' TLS.
 local function check_mx(ctx, domain, policy, add, summary, sender_state)
-	local hosts, err, mx_dnssec = mx_hosts(ctx, domain)
-	if not hosts then
-		if err == "bogus" then
+	local info, err, code = mx_hosts(ctx, domain)
+	if not info then
+		if code == "DNS_BOGUS" then
 			add("sts.dnssec.bogus", ("the MX records of %s failed DNSSEC validation: senders cannot deliver"):format(domain))
 		end
-		summary.reason = summary.reason or ("the MX records could not be compared: " .. err)
+		summary.reason = summary.reason or ("the MX records could not be compared: " .. tostring(err))
 		return
 	end
+	local hosts, mx_dnssec = info.hosts, info.dnssec
 	-- The policy says what is wrong; whether senders act on it depends on
 	-- whether they can see the policy at all (sender_state, from sts_state).
 	local enforce = policy.mode == "enforce"
@@ -294,8 +272,8 @@ end
 -- per-MX table lists the MX hosts, in preference order, as "no policy applies".
 local function no_policy_mx(ctx, domain, summary)
 	summary.no_policy = true
-	local hosts = mx_hosts(ctx, domain)
-	for _, h in ipairs(hosts or {}) do
+	local info = mx_hosts(ctx, domain)
+	for _, h in ipairs(info and info.hosts or {}) do
 		summary.mx[#summary.mx + 1] = { host = h.host, preference = h.preference, sender = "deliver",
 			reason = "no MTA-STS policy applies" }
 	end

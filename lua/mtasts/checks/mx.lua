@@ -2,6 +2,7 @@
 -- RFC 2181 §10.3) and each MX host probed with STARTTLS: TLS version,
 -- certificate, DANE (RFC 7672). Finding ids: mx.*.
 local F = require "mtasts.findings"
+local mx_hosts = require "mtasts.mx_hosts"
 
 -- The finding ids this check emits (docs/findings.md): fixed severity, the RFC section.
 local check = { name = "mx", prefix = "mx.", ids = {
@@ -90,46 +91,34 @@ end
 
 function check.run(ctx, domain)
 	local out, add = F.collector()
-	local mx, msg, code = ctx:query(domain, "MX")
-	if not mx or mx.dnssec == "bogus" then
+	local info, msg, code = mx_hosts(ctx, domain)
+	if not info then
 		add("mx.lookup_failed", ("the MX records of %s cannot be looked up: %s"):format(domain,
-			mx and "DNSSEC validation failed" or (msg .. " (" .. code .. ")")))
+			code == "DNS_BOGUS" and "DNSSEC validation failed" or (msg .. " (" .. code .. ")")))
 		return out
 	end
-	local hosts = {}
-	local null = false
-	for _, r in ipairs(mx.records) do
-		if r.exchange == "." then
-			null = true
-		else
-			hosts[#hosts + 1] = r
-		end
-	end
-	if null and #hosts == 0 and #mx.records == 1 and mx.records[1].preference == 0 then
+	local mx = info.answer
+	local hosts = info.hosts
+	if info.null and #hosts == 0 and #mx.records == 1 and mx.records[1].preference == 0 then
 		add("mx.null", domain .. " publishes a null MX: it accepts no mail (RFC 7505)")
 		return out
-	elseif null then
+	elseif info.null then
 		add("mx.null_mixed", domain .. " mixes a null MX with other MX records", {
 			fix = "publish either only '0 .' or only real MX hosts" })
 	end
-	if #mx.records == 0 then
-		local a = ctx:query(domain, "A")
-		local aaaa = ctx:query(domain, "AAAA")
-		if (a and #a.records > 0) or (aaaa and #aaaa.records > 0) then
-			add("mx.implicit", ("%s has no MX records: senders fall back to its address records (implicit MX)")
-				:format(domain), { fix = ("%s. MX 10 mail.%s. (or '0 .' if it takes no mail)"):format(domain, domain) })
-			hosts[1] = { exchange = domain, preference = 0 }
-		else
-			add("mx.none", domain .. " has no MX and no address records: mail to it cannot be delivered")
-			return out
-		end
+	if info.implicit then
+		add("mx.implicit", ("%s has no MX records: senders fall back to its address records (implicit MX)")
+			:format(domain), { fix = ("%s. MX 10 mail.%s. (or '0 .' if it takes no mail)"):format(domain, domain) })
+	elseif #mx.records == 0 then
+		add("mx.none", domain .. " has no MX and no address records: mail to it cannot be delivered")
+		return out
 	end
-	local summary = { mx = {} } -- the MX hosts, for the report
-	for _, r in ipairs(hosts) do
-		summary.mx[#summary.mx + 1] = { host = r.exchange, preference = r.preference }
+	local summary = { mx = {} } -- the MX hosts in preference order, for the report
+	for _, h in ipairs(hosts) do
+		summary.mx[#summary.mx + 1] = { host = h.host, preference = h.preference }
 	end
-	for _, r in ipairs(hosts) do
-		local host = r.exchange
+	for _, h in ipairs(hosts) do
+		local host = h.host
 		if looks_like_ip(host) then
 			add("mx.ip_literal", ("MX %s is an IP address: an MX must name a host"):format(host))
 		else

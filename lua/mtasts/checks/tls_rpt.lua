@@ -2,6 +2,7 @@
 -- report addresses can receive reports. Finding ids: tlsrpt.*.
 local core = require "mtasts.pure"
 local F = require "mtasts.findings"
+local mx_hosts = require "mtasts.mx_hosts"
 
 -- The finding ids this check emits (docs/findings.md): fixed severity, the RFC section.
 local check = { name = "tls-rpt", prefix = "tlsrpt.", ids = {
@@ -17,24 +18,17 @@ local check = { name = "tls-rpt", prefix = "tlsrpt.", ids = {
 	["tlsrpt.dnssec.bogus"] = { severity = "error", rfc = "RFC 4035 §5.5" },
 } }
 
---- Can a mailto: report domain receive mail? (MX, or an implicit MX.)
+--- Can a mailto: report domain receive mail? (MX hosts, or an implicit MX.)
 local function mail_domain_problem(ctx, domain)
-	local mx, msg, code = ctx:query(domain, "MX")
-	if not mx then
-		return ("its MX lookup failed: %s (%s)"):format(msg, code)
-	end
-	if mx.nxdomain then
+	local info, msg, code = mx_hosts(ctx, domain)
+	if not info then
+		return ("its MX lookup failed: %s (%s)"):format(tostring(msg), tostring(code))
+	elseif info.nxdomain then
 		return "the domain does not exist"
-	end
-	if #mx.records == 1 and mx.records[1].exchange == "." then
+	elseif #info.hosts == 0 and info.null then
 		return "the domain publishes a null MX (it accepts no mail)"
-	end
-	if #mx.records == 0 then
-		local a = ctx:query(domain, "A")
-		local aaaa = ctx:query(domain, "AAAA")
-		if not ((a and #a.records > 0) or (aaaa and #aaaa.records > 0)) then
-			return "the domain has neither MX nor address records"
-		end
+	elseif #info.hosts == 0 then
+		return "the domain has neither MX nor address records"
 	end
 end
 
