@@ -168,6 +168,8 @@ end
 -- default 10; lowered to what the open-file limit allows). A local fault (the
 -- CA store cannot be read, out of file descriptors) raises: it is the run's,
 -- never a finding about a domain.
+local yieldable_pcall
+
 function selfcheck.run_many(domains, opts, on_report)
 	opts = opts or {}
 	local checks = pick(opts.checks)
@@ -265,7 +267,7 @@ function selfcheck.run_many(domains, opts, on_report)
 		end
 	end
 
-	local ran, rerr = pcall(function()
+	local ran, rerr = yieldable_pcall(function()
 		for _ = 1, concurrency do
 			start_next()
 		end
@@ -281,6 +283,17 @@ function selfcheck.run_many(domains, opts, on_report)
 		error(rerr, 0)
 	end
 	return reports
+end
+
+--- pcall where pcall lets the function yield (Lua 5.2+, LuaJIT), so the run
+-- can wait through cqueues; on Lua 5.1 a plain call (an error then leaves the
+-- context to the garbage collector, which closes it).
+function yieldable_pcall(f) -- the local declared above run_many
+	if _VERSION ~= "Lua 5.1" or jit then
+		return pcall(f)
+	end
+	f()
+	return true
 end
 
 --- The domains as lower-case A-labels; raises for one that is not a domain
