@@ -58,6 +58,16 @@ describe("the text report", function()
 		assert.not_matches("not covered", text)
 	end)
 
+	it("escapes control characters that DNS or HTTP data put in a message", function()
+		local r = sample()
+		r.checks["mta-sts"].findings[1].message = "TXT says \27[2Jhello\7"
+		r.checks["mta-sts"].findings[1].fix = "publish \27]0;x\7"
+		local text = report.text(r)
+		assert.not_matches("\27", text)
+		assert.not_matches("\7", text)
+		assert.matches("TXT says \\x1b%[2Jhello\\x07", text)
+	end)
+
 	it("numbers and dates: report.number and report.date", function()
 		assert.equal("10", report.number(10.0))
 		assert.equal("604800", report.number(604800))

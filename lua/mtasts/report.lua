@@ -78,6 +78,8 @@ end
 -- (show ok findings), order = check names (default: the report's) }.
 function report.text(r, opts)
 	opts = opts or {}
+	-- What DNS and HTTP data put in a message reaches a terminal only escaped.
+	local esc = require("mtasts.input").escape
 	local c = opts.colour
 	local out = {}
 	local function line(s)
@@ -92,18 +94,18 @@ function report.text(r, opts)
 			heads[#heads + 1] = h
 		end
 	end
-	line(("%s  %s  %s  (%.1f s)"):format(paint(c, r.verdict, r.verdict:upper()), r.domain, table.concat(heads, "; "),
+	line(("%s  %s  %s  (%.1f s)"):format(paint(c, r.verdict, r.verdict:upper()), r.domain, esc(table.concat(heads, "; ")),
 		(r.elapsed_ms or 0) / 1000))
 	for _, name in ipairs(order) do
 		local chk = r.checks[name]
 		line(("  %s: %s"):format(name, paint(c, chk.status, chk.status)))
 		for _, f in ipairs(chk.findings) do
 			if f.severity ~= "ok" or opts.verbose then
-				line(("    %s %-8s %s"):format(paint(c, f.severity, MARK[f.severity]), f.severity, f.message))
+				line(("    %s %-8s %s"):format(paint(c, f.severity, MARK[f.severity]), f.severity, esc(tostring(f.message))))
 				line(("      %s%s"):format(f.id, f.rfc and ("  (" .. f.rfc .. ")") or ""))
 				if f.fix then
 					for fl in tostring(f.fix):gmatch "[^\n]+" do
-						line("      fix: " .. fl)
+						line("      fix: " .. esc(fl))
 					end
 				end
 			end
@@ -119,9 +121,9 @@ function report.text(r, opts)
 		for _, l in ipairs(type(lines) == "table" and lines or {}) do
 			-- a line may carry { text, severity } to be painted
 			if type(l) == "table" then
-				line("    " .. paint(c, l[2], tostring(l[1])))
+				line("    " .. paint(c, l[2], esc(tostring(l[1]))))
 			else
-				line("    " .. tostring(l))
+				line("    " .. esc(tostring(l)))
 			end
 		end
 	end
