@@ -6,19 +6,7 @@
 -- handle:result() returns once the handle is done.
 local core = require "mtasts.core"
 
--- The cqueues module when the running coroutine is a cqueues controller's own
--- (cqueues.running() → controller, true): only there may cqueues.poll yield.
--- In a coroutine of the caller's own inside a controller, await blocks.
-local function running_under_cqueues()
-	local cq = package.loaded.cqueues
-	if type(cq) == "table" and cq.running then
-		local q, own = cq.running()
-		if q and own then
-			return cq
-		end
-	end
-	return nil
-end
+local running_under_cqueues = require "mtasts.cqueues_here"
 
 local function await(ctx, handle)
 	if type(ctx) ~= "userdata" or type(handle) ~= "userdata" then

@@ -172,18 +172,7 @@ function Context:_release(co)
 	self._owners[co] = nil
 end
 
---- The cqueues module when the running coroutine is a cqueues controller's
--- own (then cqueues.poll may yield), else nil.
-local function cqueues_here()
-	local cq = package.loaded.cqueues
-	if type(cq) == "table" and cq.running then
-		local q, own = cq.running()
-		if q and own then
-			return cq
-		end
-	end
-	return nil
-end
+local cqueues_here = require "mtasts.cqueues_here"
 
 -- Drops the memo entry of key (a finished entry's FIFO slot goes stale).
 local function drop(self, key)
