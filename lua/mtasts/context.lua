@@ -14,6 +14,7 @@
 -- is bounded in time (DNS TTLs, memo_ttl, failure_ttl) and size (memo_limit,
 -- oldest answer evicted first, O(1) per operation).
 local core = require "mtasts.core"
+local cqueues_here = require "mtasts.cqueues_here"
 local now = require("mtasts.pure").now -- monotonic seconds, with fractions
 
 local unpack = table.unpack or unpack
@@ -171,8 +172,6 @@ end
 function Context:_release(co)
 	self._owners[co] = nil
 end
-
-local cqueues_here = require "mtasts.cqueues_here"
 
 -- Drops the memo entry of key (a finished entry's FIFO slot goes stale).
 local function drop(self, key)
