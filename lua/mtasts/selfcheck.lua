@@ -205,7 +205,7 @@ function selfcheck.run_many(domains, opts, on_report)
 	local function start(domain)
 		local report = new_report(domain)
 		local remembered = opts.state and state_store.load(opts.state, domain) or {}
-		local left = #checks
+		local left, remember_changed = #checks, false
 		for _, c in ipairs(checks) do
 			jobs[#jobs + 1] = {
 				domain = domain, check = c, deadline = core.now() + timeout,
@@ -235,10 +235,7 @@ function selfcheck.run_many(domains, opts, on_report)
 						report.summaries[c.name] = summary
 						if opts.state and remember then
 							remembered[c.name] = remember
-							local saved, serr = state_store.save(opts.state, domain, remembered)
-							if not saved then
-								error(("cannot save the state of %s in %s: %s"):format(domain, opts.state, serr), 0)
-							end
+							remember_changed = true
 						end
 					end
 					if fault then -- this process ran out of something: no report is trustworthy
@@ -247,6 +244,13 @@ function selfcheck.run_many(domains, opts, on_report)
 					end
 					left = left - 1
 					if left == 0 then
+						-- One write per domain, once all its checks said what to remember.
+						if remember_changed then
+							local saved, serr = state_store.save(opts.state, domain, remembered)
+							if not saved then
+								error(("cannot save the state of %s in %s: %s"):format(domain, opts.state, serr), 0)
+							end
+						end
 						reports[#reports + 1] = close_report(report, order)
 						if on_report then
 							on_report(report)
