@@ -1,6 +1,7 @@
 /* The libunbound wrapper: deadlines, delivery lists, answer classification.
  * See resolver.h for the model. */
 #include "resolver.h"
+#include "../pure/clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,12 +47,6 @@ struct mts_resolver {
 	char err[256];
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- intrusive lists */
 
@@ -403,7 +398,7 @@ int mts_resolver_process(struct mts_resolver *r)
 	if (r->flight.n > 0) {
 		if (ub_poll(r->ctx))
 			ub_process(r->ctx);
-		expire(r, now_ms());
+		expire(r, mts_monotonic_ms());
 	}
 	finished = (int)(r->fire.n + r->ready.n - before);
 	/* Deliver only what is there now: callbacks may submit (and a bad name
@@ -428,7 +423,7 @@ int mts_resolver_timeout_ms(const struct mts_resolver *r)
 		return 0;
 	if (r->flight.head == NULL)
 		return -1;
-	left = r->flight.head->deadline - now_ms();
+	left = r->flight.head->deadline - mts_monotonic_ms();
 	if (left <= 0)
 		return 0;
 	return left > 0x7fffffff ? 0x7fffffff : (int)left;
@@ -526,7 +521,7 @@ struct mts_query *mts_resolver_submit(struct mts_resolver *r, const char *name, 
 	q->ans.status = MTS_DNS_PENDING;
 	q->ans.qname = q->qname;
 	q->ans.qtype = qtype;
-	q->deadline = now_ms() + r->timeout_ms;
+	q->deadline = mts_monotonic_ms() + r->timeout_ms;
 
 	bad = len > 1024 ? "far too long" : name_problem(name);
 	if (bad != NULL || qtype < 0 || qtype > 65535) {
@@ -606,20 +601,4 @@ const char *mts_dnssec_name(enum mts_dnssec s)
 	case MTS_DNSSEC_UNKNOWN: break;
 	}
 	return "unknown";
-}
-
-const char *mts_dns_status_code(enum mts_dns_status s)
-{
-	switch (s) {
-	case MTS_DNS_TIMEOUT: return "TIMEOUT";
-	case MTS_DNS_SERVFAIL: return "SERVFAIL";
-	case MTS_DNS_REFUSED: return "REFUSED";
-	case MTS_DNS_NETWORK: return "NETWORK";
-	case MTS_DNS_BAD_NAME: return "BAD_NAME";
-	case MTS_DNS_CANCELLED: return "CANCELLED";
-	case MTS_DNS_LOCAL_EMFILE: return "LOCAL_EMFILE";
-	case MTS_DNS_PENDING:
-	case MTS_DNS_OK: break;
-	}
-	return NULL;
 }

@@ -63,7 +63,8 @@ enum mts_dns_status {
 	MTS_DNS_NETWORK,     /* libunbound failed (socket, pipe, init, memory) */
 	MTS_DNS_BAD_NAME,    /* not a DNS name (checked before libunbound) */
 	MTS_DNS_CANCELLED,   /* the resolver was freed before delivery */
-	MTS_DNS_LOCAL_EMFILE /* failed while this process was out of file descriptors */
+	MTS_DNS_LOCAL_EMFILE, /* failed while this process was out of file descriptors */
+	MTS_DNS_TOO_BIG      /* an answer libunbound could not hold (see resolver.c) */
 };
 
 enum mts_dnssec {
@@ -173,8 +174,6 @@ int mts_answer_address(const struct mts_dns_answer *a, size_t i, char *buf, size
 const char *mts_rcode_name(int rcode);
 /* "secure", "insecure", "bogus", "unknown". */
 const char *mts_dnssec_name(enum mts_dnssec s);
-/* "TIMEOUT", "SERVFAIL", "REFUSED", "NETWORK", "BAD_NAME", "CANCELLED", "LOCAL_EMFILE", or
- * NULL for OK and PENDING. */
-const char *mts_dns_status_code(enum mts_dns_status s);
+/* The failure codes (mts_dns_status_code, mts_dns_failure) are in dns_code.h. */
 
 #endif

@@ -1,9 +1,8 @@
 /* mtasts.now: a monotonic clock for deadlines. It reads the clock and does
  * no I/O, so it is part of mtasts.pure: a host with its own event loop
  * times its work with it too. */
-#include <time.h>
-
 #include "lpure.h"
+#include "../pure/clock.h"
 
 /***
  * Seconds on a monotonic clock (fractions included): for deadlines and
@@ -14,9 +13,7 @@
  */
 static int l_now(lua_State *L)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+	lua_pushnumber(L, (lua_Number)mts_monotonic_s());
 	return 1;
 }
 

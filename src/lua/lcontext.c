@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "lcontext.h"
+#include "../pure/clock.h"
 
 #define CLASS(L) ((const struct mts_lctx_class *)lua_touserdata(L, lua_upvalueindex(1)))
 
@@ -225,12 +226,6 @@ static int raise_kept(lua_State *L, int errslot)
 	return 0;
 }
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int ms_from_seconds(lua_Number s)
 {
@@ -266,7 +261,7 @@ static void block(const struct mts_lctx_class *c, void *core, int ms)
 static int run(lua_State *L, const struct mts_lctx_class *c, struct mts_lctx *x, int ud, lua_Number secs,
                int errslot)
 {
-	double end = secs >= 0 ? mono() + secs : 0;
+	double end = secs >= 0 ? mts_monotonic_s() + secs : 0;
 	int first = 1;
 	for (;;) {
 		int ms = -1;
@@ -279,7 +274,7 @@ static int run(lua_State *L, const struct mts_lctx_class *c, struct mts_lctx *x,
 		if (c->pending(x->core) == 0)
 			return 1;
 		if (secs >= 0) {
-			double left = end - mono();
+			double left = end - mts_monotonic_s();
 			if (left <= 0)
 				return 0;
 			ms = ms_from_seconds(left);

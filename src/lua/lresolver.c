@@ -15,6 +15,7 @@
 #include "lopts.h"
 #include "lresult.h"
 #include "../dns/rdata.h"
+#include "../dns/dns_code.h"
 #include "../dns/resolver.h"
 
 #define RESOLVER_TYPE "mtasts.resolver"

@@ -312,7 +312,7 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 {
 	struct mts_fetcher *f = userp;
 	(void)multi;
-	f->timer = timeout_ms < 0 ? -1 : mts_now_ms() + timeout_ms;
+	f->timer = timeout_ms < 0 ? -1 : mts_monotonic_ms() + timeout_ms;
 	return 0;
 }
 
@@ -500,7 +500,7 @@ int mts_fetcher_timeout_ms(const struct mts_fetcher *f)
 	int rt;
 	if (f->done.n > 0 || f->ready.n > 0)
 		return 0;
-	now = mts_now_ms();
+	now = mts_monotonic_ms();
 	if (f->timer >= 0)
 		next = f->timer;
 	for (fe = f->dns.head; fe != NULL; fe = fe->next)
@@ -525,7 +525,7 @@ static void finish(struct mts_fetch *fe)
 	fe->phase = PH_DONE;
 	fe->res.done = 1;
 	fe->res.ok = fe->res.code == NULL;
-	fe->res.elapsed_ms = (long)(mts_now_ms() - fe->start_ms);
+	fe->res.elapsed_ms = (long)(mts_monotonic_ms() - fe->start_ms);
 	if (f != NULL)
 		list_move(&f->done, fe);
 }
@@ -650,7 +650,7 @@ struct mts_fetch *mts_fetcher_submit(struct mts_fetcher *f, const char *url, int
 		return NULL;
 	fe->f = f;
 	fe->arg = arg;
-	fe->start_ms = mts_now_ms();
+	fe->start_ms = mts_monotonic_ms();
 	fe->deadline_ms = fe->start_ms + (o->timeout_ms > 0 ? o->timeout_ms : MTS_FETCH_DEFAULT_TIMEOUT_MS);
 	fe->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : MTS_FETCH_DEFAULT_CONNECT_MS;
 	/* Unless told otherwise, one dead address (an unanswered IPv6, say) may use
@@ -698,7 +698,7 @@ struct mts_fetch *mts_fetcher_fail(struct mts_fetcher *f, const char *url, int p
 		return NULL;
 	fe->f = f;
 	fe->arg = arg;
-	fe->start_ms = mts_now_ms();
+	fe->start_ms = mts_monotonic_ms();
 	fe->res.policy = policy;
 	fe->res.url = mts_strdup(url);
 	if (fe->res.url == NULL) {
@@ -764,7 +764,7 @@ static int start_attempt(struct mts_fetch *fe)
 {
 	struct mts_fetch_result *r = &fe->res;
 	struct mts_fetch_addr *a = &r->addrs[fe->cur];
-	long long left = fe->deadline_ms - mts_now_ms();
+	long long left = fe->deadline_ms - mts_monotonic_ms();
 	int diag = fe->phase == PH_DIAG;
 	int port = diag ? 80 : r->port;
 	char entry[MTS_ADDRSTRLEN + 300], url[2100];
@@ -1169,15 +1169,15 @@ int mts_fetcher_step(struct mts_fetcher *f)
 	}
 	if (f->r != NULL && (resolver_ready || f->dns.n > 0))
 		mts_resolver_process(f->r);
-	expire_dns(f, mts_now_ms());
+	expire_dns(f, mts_monotonic_ms());
 	start_ready(f);
 	for (round = 0; round < 8; round++) {
-		if (f->timer >= 0 && f->timer <= mts_now_ms()) {
+		if (f->timer >= 0 && f->timer <= mts_monotonic_ms()) {
 			f->timer = -1;
 			curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 		}
 		read_info(f);
-		if (!(f->timer >= 0 && f->timer <= mts_now_ms()))
+		if (!(f->timer >= 0 && f->timer <= mts_monotonic_ms()))
 			break;
 	}
 	return (int)(f->done.n - before);

@@ -7,13 +7,6 @@
 #include <time.h>
 #include <unistd.h>
 
-long long mts_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 char *mts_strdup(const char *s)
 {
 	char *p;

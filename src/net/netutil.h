@@ -6,9 +6,7 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 
-/* Milliseconds of CLOCK_MONOTONIC: deadlines must not jump with the wall
- * clock. */
-long long mts_now_ms(void);
+#include "../pure/clock.h" /* mts_monotonic_ms: the deadline clock */
 
 /* A malloc'd copy of s; NULL for NULL or when out of memory. (strdup is
  * not C99, and the build is -std=c99.) */

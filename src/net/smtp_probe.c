@@ -19,6 +19,7 @@
  * would both deliver over this connection. */
 #include "smtp_probe.h"
 #include "netutil.h"
+#include "../dns/dns_code.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -244,7 +245,7 @@ static void conn_finish(struct conn *c)
 	c->rtext = NULL;
 	c->rcap = c->rlen = 0;
 	c->st = C_DONE;
-	c->a->elapsed_ms = (long)(mts_now_ms() - c->started);
+	c->a->elapsed_ms = (long)(mts_monotonic_ms() - c->started);
 	probe_conn_finished(c->pr);
 }
 
@@ -271,7 +272,7 @@ static void conn_fail(struct conn *c, const char *code, const char *fmt, ...)
 static void conn_phase(struct conn *c, enum cstate st)
 {
 	c->st = st;
-	c->deadline = mts_now_ms() + c->pr->p->timeout_ms;
+	c->deadline = mts_monotonic_ms() + c->pr->p->timeout_ms;
 }
 
 /* Opens the socket and starts connecting. Returns 0, or -1 (address failed). */
@@ -1002,7 +1003,7 @@ static void probe_finish(struct mts_probe *pr)
 		for (i = 0; i < pr->res.naddrs; i++)
 			dane_decide(pr, &pr->res.addrs[i]);
 	pr->res.done = 1;
-	pr->res.elapsed_ms = (long)(mts_now_ms() - pr->started);
+	pr->res.elapsed_ms = (long)(mts_monotonic_ms() - pr->started);
 	if (p != NULL) {
 		list_del(&p->running, pr);
 		list_add(&p->done, pr);
@@ -1071,7 +1072,7 @@ static void addresses_known(struct mts_probe *pr)
 static void start_conns(struct mts_probe *pr)
 {
 	size_t i;
-	long long t = mts_now_ms();
+	long long t = mts_monotonic_ms();
 	if (pr->conns_started || !pr->res.resolved)
 		return;
 	/* With a secure MX RRset the TLSA answer decides the handshake: wait. */
@@ -1219,7 +1220,7 @@ struct mts_probe *mts_prober_submit(struct mts_prober *p, const char *host, enum
 		pr->res.host[n - 1] = '\0';
 	pr->p = p;
 	pr->arg = arg;
-	pr->started = mts_now_ms();
+	pr->started = mts_monotonic_ms();
 	pr->res.mx_dnssec = mx_dnssec;
 	pr->res.port = p->port;
 	list_add(&p->running, pr);
@@ -1437,7 +1438,7 @@ int mts_prober_fd(const struct mts_prober *p)
 int mts_prober_timeout_ms(const struct mts_prober *p)
 {
 	const struct mts_probe *pr;
-	long long t = mts_now_ms(), best = -1;
+	long long t = mts_monotonic_ms(), best = -1;
 	int rt;
 	if (p->done.head != NULL)
 		return 0;
@@ -1496,7 +1497,7 @@ int mts_prober_step(struct mts_prober *p)
 	}
 	if (p->r)
 		mts_resolver_process(p->r); /* DNS deadlines */
-	t = mts_now_ms();
+	t = mts_monotonic_ms();
 	for (pr = p->running.head; pr != NULL; pr = next) {
 		size_t k;
 		next = pr->next;

@@ -87,3 +87,19 @@ struct mts_ext *mts_ext_push(struct mts_ext **items, size_t *count, size_t *cap,
 	}
 	return e;
 }
+
+int mts_is_text_plain(const char *ct)
+{
+	static const char want[] = "text/plain";
+	size_t i;
+	if (ct == NULL)
+		return 0;
+	while (mts_is_wsp((unsigned char)*ct))
+		ct++;
+	for (i = 0; want[i]; i++)
+		if (mts_lower((unsigned char)ct[i]) != (unsigned char)want[i])
+			return 0;
+	for (ct += i; mts_is_wsp((unsigned char)*ct); ct++)
+		;
+	return *ct == '\0' || *ct == ';';
+}

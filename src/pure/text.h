@@ -28,6 +28,10 @@ int mts_caseeq(const char *a, size_t alen, const char *b, size_t blen);
 /* Exact comparison of a span with a NUL-terminated literal. */
 int mts_span_is(const char *s, size_t n, const char *lit);
 
+/* Is this Content-Type value text/plain (RFC 8461 §3.2)? Case-insensitive,
+ * surrounding blanks and parameters ("; charset=utf-8") allowed. NULL: no. */
+int mts_is_text_plain(const char *content_type);
+
 /* Length of the valid UTF-8 sequence (2-4 bytes) starting at s, or 0. */
 size_t mts_utf8_seq(const unsigned char *s, size_t n);
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "../../src/dns/rdata.h"
+#include "../../src/dns/dns_code.h"
 #include "../../src/dns/resolver.h"
 #include "check.h"
 
@@ -122,7 +123,7 @@ int main(void)
 	drain(r);
 	CHECK(mts_resolver_take_done(r) == q);
 	CHECK(mts_query_answer(q)->status == MTS_DNS_TIMEOUT);
-	CHECK(strcmp(mts_dns_status_code(mts_query_answer(q)->status), "TIMEOUT") == 0);
+	CHECK(strcmp(mts_dns_status_code(mts_query_answer(q)->status), "DNS_TIMEOUT") == 0);
 	mts_query_free(q);
 	q = mts_resolver_submit(r, "example.com", 1, NULL, NULL);
 	mts_resolver_free(r);
