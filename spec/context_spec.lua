@@ -309,6 +309,71 @@ describe("mtasts.context", function()
 		end)
 	end)
 
+	describe("start now, await later", function()
+		it("start_* gives a handle: pending, then the answer ctx:query gives; one submit per key", function()
+			local ctx = context.new { resolver = resolver_options() }
+			local h = ctx:start_query("a.example", "A")
+			local h2 = ctx:start_query("A.Example.", "A")
+			assert.equal(1, ctx.pending) -- the same entry
+			assert.is_false(h:done())
+			assert.same({ nil, "pending" }, { h:result() })
+			assert.is_true(ctx:wait_all({ h, h2 }))
+			assert.is_true(h:done() and h2:done())
+			assert.equal("192.0.2.1", h:result().records[1])
+			assert.equal(h:result(), h2:result())
+			assert.equal(h:result(), ctx:query("a.example", "A")) -- memoised: the same table
+			ctx:close()
+		end)
+
+		it("wait_all with a deadline returns false at it, the handles stay pending and arrive later", function()
+			local ctx = context.new { resolver = resolver_options(1) }
+			local h = ctx:start_query(SLOW, "A")
+			local t0 = now()
+			assert.is_false(ctx:wait_all({ h }, t0 + 0.3))
+			local took = now() - t0
+			assert.is_true(took >= 0.29 and took < 0.8, "waited " .. took)
+			assert.is_false(h:done())
+			local r, msg, code = h:wait(t0 + 0.4) -- past: at once
+			assert.is_nil(r)
+			assert.equal("TIMEOUT", code) -- still pending (as wait(seconds) says on the C handles)
+			assert.is_string(msg)
+			r, msg, code = h:wait() -- no limit: the resolver's own failure
+			assert.is_nil(r)
+			assert.is_string(code)
+			assert.not_equal("pending", msg)
+			ctx:close()
+		end)
+
+		it("in the scheduler, a check waiting with a deadline is resumed at it, and its lookups run at once", function()
+			local ctx = context.new { resolver = resolver_options(1) }
+			local got = {}
+			local t0 = now()
+			local function check_run(c, domain, opts)
+				local hs = { c:start_query("one." .. SLOW, "A"), c:start_query("two." .. SLOW, "A"),
+					c:start_query("a.example", "A") }
+				local all = c:wait_all(hs, now() + 0.3)
+				got[domain] = { all = all, t = now() - t0, fast = hs[3]:done(), slow = hs[1]:done(),
+					deadline = opts.deadline }
+				c:wait_all(hs) -- then both slow ones, together
+				got[domain].t2 = now() - t0
+				return {}
+			end
+			local finished = {}
+			runner.run(ctx, { { domain = "d", check = { name = "w", run = check_run }, deadline = now() + 5,
+				done = function(_, found) finished[#finished + 1] = found end } })
+			local g = got.d
+			assert.is_false(g.all)
+			assert.is_true(g.fast)
+			assert.is_false(g.slow)
+			assert.is_true(g.t >= 0.29 and g.t < 0.8, "resumed after " .. g.t)
+			assert.is_true(g.deadline > now(), "opts.deadline is the job's")
+			-- two lookups of about the resolver's timeout (1 s) each, concurrently: not 2 s
+			assert.is_true(g.t2 < 1.9, "both slow lookups took " .. g.t2)
+			assert.same({ {} }, finished)
+			ctx:close()
+		end)
+	end)
+
 	describe("under cqueues", function()
 		it("two runs over one shared context progress at once while a third coroutine ticks", function()
 			local cqueues = has_cqueues()

@@ -35,6 +35,171 @@ describe("mtasts-check offline behaviour", function()
 	end)
 end)
 
+describe("the port-25 run note (lua/mtasts/port25.lua)", function()
+	local port25 = require "mtasts.port25"
+	local function timed_out(ip)
+		return { ip = ip, code = "CONNECT", message = "cannot connect to " .. ip .. " port 25: no answer within 2 s" }
+	end
+	local function probe(...)
+		return { done = true, n = 1, { ... } }
+	end
+	local fetched = { done = true, n = 1, { ok = true } }
+
+	it("tells a connect timeout from a refused connection and from an answer", function()
+		assert.is_true(port25.connect_timed_out(timed_out "192.0.2.1"))
+		assert.is_true(port25.connect_timed_out { code = "CONNECT", message = "x: Connection timed out" })
+		assert.is_false(port25.connect_timed_out { code = "CONNECT", message = "x: Connection refused" })
+		assert.is_false(port25.connect_timed_out { code = "SMTP_TIMEOUT", message = "no answer within 2 s" })
+		assert.is_false(port25.connect_timed_out { code = "CONNECT", message = "no answer within 2 s",
+			connect_timeout = false }) -- a marker from the prober wins over the message
+		assert.is_true(port25.reached { code = "SMTP_TIMEOUT" })
+		assert.is_false(port25.reached { code = "CONNECT" })
+	end)
+
+	it("classifies a domain: blocked only when every address timed out and DNS and HTTPS worked", function()
+		local kind, addrs = port25.classify({ probe(timed_out "a"), probe(timed_out "b", timed_out "c") }, fetched)
+		assert.equal("blocked", kind)
+		assert.same({ a = true, b = true, c = true }, addrs)
+		assert.equal("blocked", (port25.classify({ probe(timed_out "a") }, nil))) -- no policy fetch made
+		assert.equal("blocked", (port25.classify({ probe(timed_out "a") },
+			{ done = true, n = 3, nil, "404", "HTTP_STATUS" }))) -- the policy host answered
+		assert.is_nil(port25.classify({ probe(timed_out "a") }, { done = true, n = 3, nil, "t", "CONNECT" }))
+		assert.is_nil(port25.classify({ probe(timed_out "a") }, { done = false }))
+		assert.is_nil(port25.classify({ probe(timed_out "a"), { done = false } }, fetched)) -- a probe not finished
+		assert.is_nil(port25.classify({ probe(timed_out "a"), { done = true, n = 3, nil, "x", "DNS_SERVFAIL" } }, fetched))
+		assert.is_nil(port25.classify({ probe(timed_out "a", { ip = "b", code = "CONNECT", message = "refused" }) }, fetched))
+		assert.equal("reached", (port25.classify({ probe(timed_out "a", { ip = "b", code = "OK" }) }, fetched)))
+		assert.is_nil(port25.classify({}, fetched)) -- nothing probed
+	end)
+
+	it("raises the note at the second domain with a second address, never after an MX answered", function()
+		local t = port25.tracker()
+		assert.is_nil(port25.add(t, "a.test", { ["192.0.2.1"] = true }))
+		local note = port25.add(t, "b.test", { ["192.0.2.2"] = true })
+		assert.equal("run.port25_blocked", note.id)
+		assert.equal("warning", note.severity)
+		assert.matches("port 25 looks blocked", note.message)
+		assert.matches("a%.test and b%.test", note.message)
+		assert.is_nil(port25.add(t, "c.test", { ["192.0.2.3"] = true })) -- once
+		assert.same({ "a.test", "b.test", "c.test" }, note.domains)
+		t = port25.tracker()
+		port25.add(t, "a.test", { ["192.0.2.1"] = true })
+		assert.is_nil(port25.add(t, "b.test", { ["192.0.2.1"] = true }), "one shared MX address is that host's problem")
+		t = port25.tracker()
+		t.reached = true
+		port25.add(t, "a.test", { ["192.0.2.1"] = true })
+		assert.is_nil(port25.add(t, "b.test", { ["192.0.2.2"] = true }))
+	end)
+
+	it("annotates the mx.unreachable findings of a report, once", function()
+		local f = { id = "mx.unreachable", message = "mx1 does not answer" }
+		local other = { id = "mx.ok", message = "fine" }
+		local r = { findings = { f, other } }
+		local note = port25.note { "a.test", "b.test" }
+		port25.annotate(r, note)
+		port25.annotate({ findings = { f } }, note)
+		assert.equal("mx1 does not answer (outbound port 25 looks blocked from this machine; see the run note)", f.message)
+		assert.equal("fine", other.message)
+		assert.same({ note }, r.notes)
+		local text = require("mtasts.report").note_text(note)
+		assert.matches("^! warning  outbound port 25 looks blocked", text)
+		assert.matches("\n  run%.port25_blocked\n", text)
+	end)
+end)
+
+describe("the port-25 run note #testbed", function()
+	local config_path = os.getenv "MTASTS_CONFIG"
+	local BLACKHOLES = { "mx-blackhole.test", "mx-blackhole-2.test" }
+
+	-- mx-blackhole(-2).test: every MX address drops packets, DNS and the policy host work.
+	local function run(domains)
+		local config = dofile(assert(config_path, "set MTASTS_CONFIG to the testbed's client.lua"))
+		config.timeout = 2
+		local seen = {}
+		local reports = selfcheck.run_many(domains, { config = config, timeout = 10, concurrency = 10 }, function(r)
+			seen[#seen + 1] = r.domain
+		end)
+		local by = {}
+		for _, r in ipairs(reports) do
+			by[r.domain] = r
+		end
+		return reports, by, seen
+	end
+
+	local function unreachable(r)
+		local list = {}
+		for _, f in ipairs(r.checks.mx.findings) do
+			if f.id == "mx.unreachable" then
+				list[#list + 1] = f.message
+			end
+		end
+		return list
+	end
+
+	it("two domains whose every MX address times out: one note, their mx.unreachable say so", function()
+		local reports, by, seen = run(BLACKHOLES)
+		assert.equal(1, #reports.notes)
+		local note = reports.notes[1]
+		assert.equal("run.port25_blocked", note.id)
+		assert.equal("warning", note.severity)
+		assert.equal(2, #seen)
+		for _, d in ipairs(BLACKHOLES) do
+			assert.same({ note }, by[d].notes)
+			local msgs = unreachable(by[d])
+			assert.equal(2, #msgs)
+			for _, m in ipairs(msgs) do
+				assert.matches("%(outbound port 25 looks blocked from this machine; see the run note%)$", m)
+			end
+			assert.equal("fail", by[d].verdict) -- nothing about the MX was verified
+		end
+	end)
+
+	it("one such domain alone: no note, plain findings", function()
+		local reports, by = run { "mx-blackhole.test" }
+		assert.same({}, reports.notes)
+		assert.is_nil(by["mx-blackhole.test"].notes)
+		local msgs = unreachable(by["mx-blackhole.test"])
+		assert.equal(2, #msgs)
+		assert.not_matches("port 25 looks blocked", msgs[1])
+	end)
+
+	it("no note when another MX of the run answered on port 25", function()
+		local reports, by = run { BLACKHOLES[1], BLACKHOLES[2], "enforce-ok.test" }
+		assert.same({}, reports.notes)
+		assert.equal(3, #reports)
+		assert.not_matches("port 25 looks blocked", unreachable(by["mx-blackhole-2.test"])[1])
+	end)
+
+	it("mtasts-check prints the note once, above the reports; --json carries it in the reports", function()
+		local cmd = ("bin/mtasts-check --config %s --timeout 10 --only mx,mta-sts %s %s"):format(config_path,
+			BLACKHOLES[1], BLACKHOLES[2])
+		local cfg = os.tmpname()
+		local f = assert(io.open(cfg, "w"))
+		f:write(("local c = dofile(%q); c.timeout = 2; return c"):format(config_path))
+		f:close()
+		cmd = cmd:gsub("%-%-config %S+", "--config " .. cfg)
+		local p = io.popen(cmd .. " 2>/dev/null; echo \"exit=$?\"") -- (stderr may say the module is being rebuilt)
+		local out = p:read "*a"
+		p:close()
+		p = io.popen(cmd .. " --json 2>/dev/null")
+		local json = p:read "*a"
+		p:close()
+		os.remove(cfg)
+		assert.matches("^! warning  outbound port 25 looks blocked", out)
+		local _, n = out:gsub("run%.port25_blocked", "")
+		assert.equal(1, n)
+		assert.matches("exit=2", out)
+		local cjson = require "cjson"
+		local docs = 0
+		for line in json:gmatch "[^\n]+" do
+			local r = cjson.decode(line)
+			docs = docs + 1
+			assert.equal("run.port25_blocked", r.notes[1].id)
+		end
+		assert.equal(2, docs)
+	end)
+end)
+
 describe("the self-check #testbed", function()
 	local config_path = os.getenv "MTASTS_CONFIG"
 	local config, state, testbed_name

@@ -329,7 +329,18 @@ function cli.check_domains(opts, write, ewrite)
 	-- Several domains on a terminal: a progress line on stderr, cleared before each report.
 	local progress = #domains > 1 and is_tty(2)
 	local done = 0
+	local noted = {} -- run notes shown (each once, above the first report it concerns)
 	local function emit(r)
+		for _, note in ipairs(format ~= "json" and r.notes or {}) do
+			if not noted[note.id] then
+				noted[note.id] = true
+				if format == "csv" then
+					say(ewrite, tostring(note.severity) .. ": " .. tostring(note.message))
+				else
+					write(report.note_text(note, { colour = colour }))
+				end
+			end
+		end
 		if format == "json" then
 			write(report.json(r))
 		elseif format == "csv" then

@@ -239,9 +239,10 @@ local function complete(self, key, e, lifetime, ...)
 end
 
 --- Memoised submit: start(cb) submits the work with a callback; lifetime(...)
--- says how many seconds its result stays fresh. A start that raises leaves
--- no entry behind (the error is raised to the caller; the next one retries).
-function Context:_await(key, start, lifetime)
+-- says how many seconds its result stays fresh. Returns the memo entry (a
+-- pending one is shared by every caller). A start that raises leaves no entry
+-- behind (the error is raised to the caller; the next one retries).
+function Context:_entry(key, start, lifetime)
 	local e = self.memo[key]
 	if e and e.done and e.expires <= self._clock() then
 		drop(self, key)
@@ -265,20 +266,86 @@ function Context:_await(key, start, lifetime)
 			error(err, 0)
 		end
 	end
-	if not e.done then
-		local co = coroutine.running()
-		if co and self._owners[co] then
-			e.waiters[#e.waiters + 1] = co
-			repeat
-				coroutine.yield()
-			until e.done
-		else
-			while not e.done do
-				self:pump()
+	return e
+end
+
+-- ---- Handles: start now, await later (docs/context.md "Start now, await later")
+
+local Handle = {}
+Handle.__index = Handle
+
+--- Has the answer arrived?
+function Handle:done()
+	return self._e.done
+end
+
+--- The answer (what ctx:query/fetch/probe return) once it arrived; before:
+-- nil, "pending" (as a C handle's result()).
+function Handle:result()
+	local r = self._e.result
+	if not self._e.done then
+		return nil, "pending"
+	elseif self._filter then
+		return self._filter(unpack(r, 1, r.n))
+	end
+	return unpack(r, 1, r.n)
+end
+
+--- Waits for the answer until `deadline` (mtasts.now() seconds; nil: as long
+-- as it takes); past it: nil, message, "TIMEOUT" (the answer is still pending).
+function Handle:wait(deadline)
+	if not self._ctx:wait_all({ self }, deadline) then
+		return nil, "no answer before the deadline", "TIMEOUT"
+	end
+	return self:result()
+end
+
+function Context:_handle(e)
+	return setmetatable({ _ctx = self, _e = e }, Handle)
+end
+
+--- Waits until every handle of the array `handles` is done, or until
+-- `deadline` (mtasts.now() seconds; nil: no limit) passes. Returns true when
+-- all are done, false at the deadline (those pending stay pending: a later
+-- wait may still get them). In a coroutine of the scheduler it yields (the
+-- runner resumes it when an answer arrives or at the deadline); elsewhere it
+-- waits in ctx:pump.
+function Context:wait_all(handles, deadline)
+	local function all_done()
+		for _, h in ipairs(handles) do
+			if not h._e.done then
+				return false
 			end
 		end
+		return true
 	end
-	return unpack(e.result, 1, e.result.n)
+	if all_done() then
+		return true
+	end
+	local co = coroutine.running()
+	if co and self._owners[co] then
+		for _, h in ipairs(handles) do
+			if not h._e.done then
+				local w = h._e.waiters
+				w[#w + 1] = co
+			end
+		end
+		repeat
+			if deadline and now() >= deadline then
+				return false
+			end
+			coroutine.yield(deadline) -- the runner also resumes us at the deadline
+		until all_done()
+	else
+		while not all_done() do
+			local left = deadline and deadline - now()
+			if left and left <= 0 then
+				return false
+			end
+			self:pump(left)
+		end
+	end
+	return true
 end
 
 -- How long results stay fresh: failures failure_ttl; DNS answers their TTL,
@@ -298,29 +365,44 @@ local function result_lifetime(self)
 	end
 end
 
+--- Starts a DNS lookup (or joins the pending one); returns a handle.
+function Context:start_query(name, qtype)
+	name = name:lower():gsub("%.$", "")
+	return self:_handle(self:_entry("q " .. name .. " " .. qtype, function(cb)
+		self.resolver:submit(name, qtype, cb)
+	end, dns_lifetime(self)))
+end
+
+--- Starts a fetch: arg is a domain (its policy) or an https:// URL.
+function Context:start_fetch(arg)
+	return self:_handle(self:_entry("f " .. arg, function(cb)
+		self:fetcher():submit(arg, cb)
+	end, result_lifetime(self)))
+end
+
+--- Starts the probe of an MX host.
+function Context:start_probe(host, mx_dnssec)
+	host = host:lower():gsub("%.$", "")
+	mx_dnssec = mx_dnssec or "unknown"
+	return self:_handle(self:_entry("p " .. host .. " " .. mx_dnssec, function(cb)
+		-- mx_dnssec: the DNSSEC status of the MX RRset that named this host (DANE needs "secure")
+		self:prober():submit(host, { mx_dnssec = mx_dnssec }, cb)
+	end, result_lifetime(self)))
+end
+
 --- A DNS answer (see docs/resolver.md), or nil, message, code.
 function Context:query(name, qtype)
-	name = name:lower():gsub("%.$", "")
-	return self:_await("q " .. name .. " " .. qtype, function(cb)
-		self.resolver:submit(name, qtype, cb)
-	end, dns_lifetime(self))
+	return self:start_query(name, qtype):wait()
 end
 
 --- A fetch result (docs/fetch.md): arg is a domain (its policy) or an https:// URL.
 function Context:fetch(arg)
-	return self:_await("f " .. arg, function(cb)
-		self:fetcher():submit(arg, cb)
-	end, result_lifetime(self))
+	return self:start_fetch(arg):wait()
 end
 
 --- The probe results of an MX host (docs/probe.md).
 function Context:probe(host, mx_dnssec)
-	host = host:lower():gsub("%.$", "")
-	mx_dnssec = mx_dnssec or "unknown"
-	return self:_await("p " .. host .. " " .. mx_dnssec, function(cb)
-		-- mx_dnssec: the DNSSEC status of the MX RRset that named this host (DANE needs "secure")
-		self:prober():submit(host, { mx_dnssec = mx_dnssec }, cb)
-	end, result_lifetime(self))
+	return self:start_probe(host, mx_dnssec):wait()
 end
 
 --- Waits (at most `limit` seconds; not at all when `busy`) for any context,

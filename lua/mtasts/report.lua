@@ -130,6 +130,16 @@ function report.text(r, opts)
 	return table.concat(out, "\n") .. "\n"
 end
 
+--- A run note (docs/selfcheck.md "Run notes": e.g. port 25 looks blocked) as
+-- text; the command line shows each once, above the first report it concerns.
+function report.note_text(note, opts)
+	local esc = require("mtasts.input").escape
+	local c = (opts or {}).colour
+	local sev = tostring(note.severity)
+	return ("%s %-8s %s\n  %s\n\n"):format(paint(c, sev, MARK[sev] or "!"), sev, esc(tostring(note.message)),
+		esc(tostring(note.id)))
+end
+
 -- CSV: domain and verdict, then each registered check's columns, then counts.
 local function csv_layout()
 	local cols, from = { "domain", "verdict" }, {}

@@ -3,7 +3,9 @@
 -- checks that are still waiting at its deadline are given up. The waiting
 -- is ctx:pump's: it yields through cqueues.poll inside a cqueues controller
 -- (so other coroutines run meanwhile) and blocks elsewhere. Several runs may
--- share one context at once (each wakes only its own coroutines).
+-- share one context at once (each wakes only its own coroutines). A check
+-- that waits with a deadline (ctx:wait_all) yields that time: it is resumed
+-- then too, answered or not.
 local core = require "mtasts.pure"
 local findings = require "mtasts.findings"
 
@@ -12,8 +14,9 @@ local runner = {}
 local now = core.now -- monotonic seconds, with fractions
 
 --- jobs: array of { domain = …, check = { name, run }, opts = …, deadline = mtasts.now() seconds,
--- done = function(job, findings_or_nil, err, summary) }: a check's run returns
--- findings and optionally a summary. A done callback may append jobs to
+-- ctx = …, done = function(job, findings_or_nil, err, summary) }: a check's run returns
+-- findings and optionally a summary. run(ctx, domain, opts) gets job.ctx (a
+-- view of ctx; default ctx) and opts with opts.deadline = job.deadline unless set. A done callback may append jobs to
 -- `jobs`: they start at once (a rolling window). Returns when every job is done.
 function runner.run(ctx, jobs)
 	local live, by_co = {}, {}
@@ -33,11 +36,14 @@ function runner.run(ctx, jobs)
 		end
 	end
 	local function resume(job)
+		job.wake_at = nil
 		local ok, result, summary = coroutine.resume(job.co)
 		if not ok then
 			finish(job, false, debug.traceback(job.co, tostring(result)))
 		elseif coroutine.status(job.co) == "dead" then
 			finish(job, true, result, summary)
+		elseif type(result) == "number" then
+			job.wake_at = result -- it waits with a deadline (ctx:wait_all)
 		end
 	end
 	local started = 0
@@ -49,8 +55,12 @@ function runner.run(ctx, jobs)
 			started = #jobs
 			for i = first, started do
 				local job = jobs[i]
+				local opts = job.opts or {}
+				if opts.deadline == nil then
+					opts.deadline = job.deadline
+				end
 				job.co = coroutine.create(function()
-					return job.check.run(ctx, job.domain, job.opts or {})
+					return job.check.run(job.ctx or ctx, job.domain, opts)
 				end)
 				by_co[job.co] = job
 				live[job.co] = job
@@ -70,8 +80,17 @@ function runner.run(ctx, jobs)
 				finish(job, true, { findings.new("check.timeout",
 					("the %s check did not finish within its time limit"):format(job.check.name),
 					{ check = job.check.name }) })
-			elseif not soonest or job.deadline < soonest then
-				soonest = job.deadline
+			else
+				local at = job.deadline
+				if job.wake_at then
+					if job.wake_at <= t then
+						ready[#ready + 1] = job.co -- its own deadline came: resume it, answered or not
+					end
+					at = math.min(at, job.wake_at)
+				end
+				if not soonest or at < soonest then
+					soonest = at
+				end
 			end
 		end
 		if next(live) then
@@ -79,9 +98,11 @@ function runner.run(ctx, jobs)
 			ctx:pump(math.max(0, math.min(1, soonest - t)), #ready > 0)
 			local woken = ready
 			ready = {}
+			local seen = {}
 			for _, co in ipairs(woken) do
 				local job = by_co[co]
-				if job and live[co] and coroutine.status(co) == "suspended" then
+				if job and not seen[co] and live[co] and coroutine.status(co) == "suspended" then
+					seen[co] = true
 					resume(job)
 				end
 			end

@@ -6,6 +6,7 @@ local F = require "mtasts.findings"
 local context = require "mtasts.context"
 local runner = require "mtasts.runner"
 local state_store = require "mtasts.state"
+local port25 = require "mtasts.port25"
 
 local selfcheck = {}
 
@@ -135,9 +136,21 @@ local function local_fault(first, message, code)
 	return nil
 end
 
--- The context the checks see: ctx, with query/fetch/probe watched for local
--- faults (note(message) records the first).
-local function watched(ctx, note)
+-- What a probe or fetch returned, as port25.classify reads it.
+local function outcome(rec, ...)
+	rec.done, rec.n = true, select("#", ...)
+	for i = 1, math.min(rec.n, 3) do
+		rec[i] = (select(i, ...))
+	end
+	return ...
+end
+
+-- The context one domain's checks see: ctx, with query/fetch/probe (and
+-- their start_* forms) watched for local faults (note(message) records the
+-- first); `seen` (optional) collects the domain's probe outcomes and policy
+-- fetch for the port-25 note (seen.domain, seen.probes, seen.fetch), and
+-- seen.on_probe(results…) hears every probe answer as it is read.
+local function watched(ctx, note, seen)
 	local bound = {}
 	local view = setmetatable({}, { __index = function(_, k)
 		local v = ctx[k]
@@ -156,10 +169,67 @@ local function watched(ctx, note)
 		end
 		return ...
 	end
+	local function probe_check(...)
+		if seen then
+			seen.on_probe(...)
+		end
+		return check(...)
+	end
+	-- The records of the domain's probes and of its policy fetch (arg == domain).
+	local function probe_record()
+		local rec = { done = false }
+		if seen then
+			seen.probes[#seen.probes + 1] = rec
+		end
+		return rec
+	end
+	local function fetch_record(arg)
+		local rec = { done = false }
+		if seen and arg == seen.domain then
+			seen.fetch = rec
+		end
+		return rec
+	end
+	-- A handle whose answer is recorded (rec) and checked when it is read.
+	local function handle(h, filter, rec)
+		h._filter = function(...)
+			if rec and not rec.done then
+				outcome(rec, ...)
+			end
+			return filter(...)
+		end
+		if rec then
+			rec.handle = h
+		end
+		return h
+	end
 	function view.query(_, ...) return check(ctx:query(...)) end
-	function view.fetch(_, ...) return check(ctx:fetch(...)) end
-	function view.probe(_, ...) return check(ctx:probe(...)) end
+	function view.fetch(_, arg)
+		local rec = fetch_record(arg) -- before the wait: a check given up meanwhile leaves it pending
+		return outcome(rec, check(ctx:fetch(arg)))
+	end
+	function view.probe(_, ...)
+		local rec = probe_record()
+		return outcome(rec, probe_check(ctx:probe(...)))
+	end
+	function view.start_query(_, ...) return handle(ctx:start_query(...), check) end
+	function view.start_fetch(_, arg) return handle(ctx:start_fetch(arg), check, fetch_record(arg)) end
+	function view.start_probe(_, ...) return handle(ctx:start_probe(...), probe_check, probe_record()) end
 	return view
+end
+
+-- Reads, once the domain's checks are all in, the answers of handles nobody
+-- read (those still pending stay not done).
+local function settle(seen)
+	local list = { seen.fetch }
+	for _, rec in ipairs(seen.probes) do
+		list[#list + 1] = rec
+	end
+	for _, rec in ipairs(list) do
+		if not rec.done and rec.handle and rec.handle:done() then
+			rec.handle:result()
+		end
+	end
 end
 
 --- Runs the checks of several domains; calls on_report(report) as each finishes.
@@ -195,6 +265,51 @@ function selfcheck.run_many(domains, opts, on_report)
 		fault = fault or why
 	end)
 	local reports, order = {}, {}
+	-- Run notes (docs/selfcheck.md): port 25 looking blocked. Reports of
+	-- domains that look blocked wait (held) until the note is decided.
+	local notes, ports, held = {}, port25.tracker(), {}
+	reports.notes = notes
+	local function emit(report)
+		reports[#reports + 1] = report
+		if on_report then
+			on_report(report)
+		end
+	end
+	local function release()
+		local list = held
+		held = {}
+		for _, r in ipairs(list) do
+			if ports.note then
+				port25.annotate(r, ports.note)
+			end
+			emit(r)
+		end
+	end
+	local function on_probe(results)
+		if port25.any_reached(results) then
+			ports.reached = true -- port 25 works from here: no note (held reports go out next)
+		end
+	end
+	--- A finished report: out now, or held while it may yet get the note.
+	local function finished(report, seen)
+		settle(seen)
+		if ports.reached and not ports.note then
+			release()
+		end
+		local kind, addresses = port25.classify(seen.probes, seen.fetch)
+		if kind ~= "blocked" or ports.reached then
+			emit(report)
+			return
+		end
+		local raised = port25.add(ports, report.domain, addresses)
+		if raised then
+			notes[#notes + 1] = raised
+		end
+		held[#held + 1] = report
+		if ports.note then
+			release()
+		end
+	end
 	for _, c in ipairs(checks) do
 		order[#order + 1] = c.name
 	end
@@ -206,10 +321,16 @@ function selfcheck.run_many(domains, opts, on_report)
 		local report = new_report(domain)
 		local remembered = opts.state and state_store.load(opts.state, domain) or {}
 		local left, remember_changed = #checks, false
+		local deadline = core.now() + timeout
+		local seen = { domain = domain, probes = {}, on_probe = on_probe }
+		local dview = watched(ctx, function(why)
+			fault = fault or why
+		end, seen)
 		for _, c in ipairs(checks) do
 			jobs[#jobs + 1] = {
-				domain = domain, check = c, deadline = core.now() + timeout,
-				opts = { state = remembered[c.name] or {}, dkim_selectors = opts.dkim_selectors, now = opts.now },
+				domain = domain, check = c, deadline = deadline, ctx = dview,
+				opts = { state = remembered[c.name] or {}, dkim_selectors = opts.dkim_selectors, now = opts.now,
+					deadline = deadline, timeout = timeout },
 				done = function(_, found, err, summary)
 					if found then
 						for _, f in ipairs(found) do
@@ -251,10 +372,7 @@ function selfcheck.run_many(domains, opts, on_report)
 								error(("cannot save the state of %s in %s: %s"):format(domain, opts.state, serr), 0)
 							end
 						end
-						reports[#reports + 1] = close_report(report, order)
-						if on_report then
-							on_report(report)
-						end
+						finished(close_report(report, order), seen)
 						start_next()
 					end
 				end,
@@ -276,6 +394,7 @@ function selfcheck.run_many(domains, opts, on_report)
 			start_next()
 		end
 		runner.run(view, jobs)
+		release() -- those still held: one domain alone says nothing about port 25
 	end)
 	if not opts.context then
 		ctx:close()

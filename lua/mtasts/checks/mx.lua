@@ -3,6 +3,7 @@
 -- certificate, DANE (RFC 7672). Finding ids: mx.*.
 local F = require "mtasts.findings"
 local mx_hosts = require "mtasts.mx_hosts"
+local core_now = require("mtasts.pure").now -- monotonic seconds (the runner's deadlines)
 
 -- The finding ids this check emits (docs/findings.md): fixed severity, the RFC section.
 local check = { name = "mx", prefix = "mx.", ids = {
@@ -31,8 +32,14 @@ local check = { name = "mx", prefix = "mx.", ids = {
 	["mx.dane.bogus"] = { severity = "error", rfc = "RFC 7672 §2.1.1" },
 } }
 
-local UNREACHABLE = { CONNECT = true, TIMEOUT = true }
+-- TIMEOUT: an SMTP phase timeout before the prober said SMTP_TIMEOUT (issue #11).
+local UNREACHABLE = { CONNECT = true, TIMEOUT = true, SMTP_TIMEOUT = true }
 local CERT = { TLS_VERIFY = true, TLS_HOSTNAME = true, TLS_EXPIRED = true }
+
+-- Seconds before the domain's deadline (opts.deadline) the check stops
+-- waiting for probes, to report what it knows before the runner gives it up
+-- (check.timeout); at most a tenth of the time left.
+local MARGIN = 0.5
 
 local function looks_like_ip(host)
 	return host:match "^%d+%.%d+%.%d+%.%d+$" or host:find(":", 1, true) or host:match "^%[.*%]$"
@@ -57,6 +64,10 @@ local function probe_findings(add, host, r)
 		return
 	elseif code == "TLS_HANDSHAKE" then
 		add("mx.starttls.failed", ("%s offers STARTTLS but the TLS handshake fails: %s"):format(where, tostring(r.message)))
+		return
+	elseif code == "TLS_TIMEOUT" then
+		add("mx.starttls.failed", ("%s offers STARTTLS but the TLS handshake stalled (no answer in time): %s")
+			:format(where, tostring(r.message)))
 		return
 	elseif code == "TLS_OLD" then
 		add("mx.tls.old", ("%s only speaks %s: senders require TLS 1.2 or newer"):format(where,
@@ -89,7 +100,75 @@ local function probe_findings(add, host, r)
 	end
 end
 
-function check.run(ctx, domain)
+local unpack = table.unpack or unpack
+
+local function packed(...)
+	return { n = select("#", ...), ... }
+end
+
+-- Starts ctx:<what>(...) now and returns a handle to read later
+-- (docs/context.md); a context without start_* (a test double) is asked now.
+local function start(ctx, what, ...)
+	local begin = ctx["start_" .. what]
+	if begin then
+		return begin(ctx, ...)
+	end
+	local r = packed(ctx[what](ctx, ...))
+	return { done = function() return true end, result = function() return unpack(r, 1, r.n) end }
+end
+
+--- What the check waits for of one MX host: its A and AAAA (alias and
+-- no-address findings) and its probe, all started at once.
+local function start_host(ctx, host, mx_dnssec)
+	return { host = host, a = start(ctx, "query", host, "A"), aaaa = start(ctx, "query", host, "AAAA"),
+		probe = start(ctx, "probe", host, mx_dnssec) }
+end
+
+-- Findings for one MX host once its answers are in (or the time is up).
+local function host_findings(add, w, late)
+	local host = w.host
+	local a, aaaa = w.a:result(), w.aaaa:result()
+	local looked_up = w.a:done() and w.aaaa:done()
+	local canon = (a and a.canonname) or (aaaa and aaaa.canonname)
+	if canon and canon:lower() ~= host:lower() then
+		add("mx.cname", ("MX %s is an alias (CNAME) of %s: an MX must name the host itself"):format(host, canon))
+	end
+	if looked_up and not ((a and #a.records > 0) or (aaaa and #aaaa.records > 0)) then
+		add("mx.no_address", ("MX %s has no address (A/AAAA) records"):format(host))
+		return "no address"
+	elseif not w.probe:done() then
+		add("mx.unreachable", ("MX %s did not answer within the check's time limit (%s s): %s")
+			:format(host, late, looked_up and "its probe had not finished" or "its addresses were still being looked up"))
+		return "pending"
+	end
+	local results, pmsg, pcode = w.probe:result()
+	if not results then
+		add("mx.unreachable", ("MX %s cannot be probed: %s (%s)"):format(host, pmsg, pcode))
+		return "failed"
+	end
+	for _, res in ipairs(results) do
+		probe_findings(add, host, res)
+	end
+	return "probed"
+end
+
+--- The check's time limit as a person reads it ("10", "2.5"): opts.timeout,
+-- else from the deadline and when the check started.
+local function seconds(opts, started)
+	local t = opts.timeout
+	if type(t) ~= "number" then
+		t = (opts.deadline or started) - started
+	end
+	return (("%.1f"):format(t):gsub("%.0$", ""))
+end
+
+--- opts.deadline (mtasts.now() seconds; the runner's) bounds the wait for
+-- the probes: just before it, hosts still pending get mx.unreachable saying
+-- so, next to the findings of the hosts that answered. opts.timeout (seconds)
+-- is the limit those findings name.
+function check.run(ctx, domain, opts)
+	opts = opts or {}
+	local started = core_now()
 	local out, add = F.collector()
 	local info, msg, code = mx_hosts(ctx, domain)
 	if not info then
@@ -113,33 +192,31 @@ function check.run(ctx, domain)
 		add("mx.none", domain .. " has no MX and no address records: mail to it cannot be delivered")
 		return out
 	end
-	local summary = { mx = {} } -- the MX hosts in preference order, for the report
-	for _, h in ipairs(hosts) do
-		summary.mx[#summary.mx + 1] = { host = h.host, preference = h.preference }
+	-- Every host at once (two black-holed MX hosts cost one timeout, not two).
+	local waits, handles = {}, {}
+	for i, h in ipairs(hosts) do
+		if not looks_like_ip(h.host) then
+			local w = start_host(ctx, h.host, mx.dnssec)
+			waits[i] = w
+			handles[#handles + 1], handles[#handles + 2], handles[#handles + 3] = w.a, w.aaaa, w.probe
+		end
 	end
-	for _, h in ipairs(hosts) do
-		local host = h.host
-		if looks_like_ip(host) then
-			add("mx.ip_literal", ("MX %s is an IP address: an MX must name a host"):format(host))
+	local deadline = opts.deadline
+	if deadline then
+		deadline = deadline - math.min(MARGIN, math.max(0, deadline - core_now()) / 10)
+	end
+	if ctx.wait_all then
+		ctx:wait_all(handles, deadline)
+	end
+	local late = seconds(opts, started)
+	local summary = { mx = {} } -- the MX hosts in preference order, for the report
+	for i, h in ipairs(hosts) do
+		local entry = { host = h.host, preference = h.preference }
+		summary.mx[i] = entry
+		if waits[i] then
+			entry.probe = host_findings(add, waits[i], late)
 		else
-			local a = ctx:query(host, "A")
-			local aaaa = ctx:query(host, "AAAA")
-			local canon = (a and a.canonname) or (aaaa and aaaa.canonname)
-			if canon and canon:lower() ~= host:lower() then
-				add("mx.cname", ("MX %s is an alias (CNAME) of %s: an MX must name the host itself"):format(host, canon))
-			end
-			if not ((a and #a.records > 0) or (aaaa and #aaaa.records > 0)) then
-				add("mx.no_address", ("MX %s has no address (A/AAAA) records"):format(host))
-			else
-				local results, pmsg, pcode = ctx:probe(host, mx.dnssec)
-				if not results then
-					add("mx.unreachable", ("MX %s cannot be probed: %s (%s)"):format(host, pmsg, pcode))
-				else
-					for _, res in ipairs(results) do
-						probe_findings(add, host, res)
-					end
-				end
-			end
+			add("mx.ip_literal", ("MX %s is an IP address: an MX must name a host"):format(h.host))
 		end
 	end
 	if #hosts > 0 then
