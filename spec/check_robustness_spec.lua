@@ -107,7 +107,9 @@ local EXCHANGES = {
 }
 
 local DNSSEC = { "secure", "insecure", "bogus", "unknown" }
-local DNS_FAIL = { "TIMEOUT", "SERVFAIL", "REFUSED", "NETWORK", "BAD_NAME", "CANCELLED", "NXDOMAIN" }
+-- the resolver's failure codes (docs/resolver.md), and one it never gives
+local DNS_FAIL = { "DNS_TIMEOUT", "DNS_SERVFAIL", "DNS_REFUSED", "DNS_NETWORK", "DNS_TOO_BIG", "BAD_NAME", "CANCELLED",
+	"LOCAL_EMFILE", "NXDOMAIN" }
 
 local function records_of(g, name, qtype)
 	local out = {}
@@ -420,7 +422,7 @@ local function table_ctx(dns, fetches, probes)
 		ctx.calls[#ctx.calls + 1] = "q " .. key
 		coroutine.yield()
 		if a == nil then
-			return nil, "the server failed", "SERVFAIL"
+			return nil, "the server failed", "DNS_SERVFAIL"
 		end
 		if a.code then
 			return nil, a.message, a.code

@@ -125,13 +125,38 @@ describe("mtasts.resolver", function()
 			assert.same({}, nd.records)
 		end)
 
+		-- Issue #11 §3.7: an RRset libunbound cannot hold came back as NODATA
+		-- ("no MX", then an implicit MX). libunbound hands back a truncated
+		-- message (TC, no records): a failure, never an empty answer.
+		it("fails an answer too big to hold with DNS_TOO_BIG, never NODATA", function()
+			local opts = { forwarders = { DEAD }, trust_anchors = {}, timeout = 5,
+				options = { { "local-zone:", "example. static" } } }
+			for i = 1, 2000 do
+				opts.options[#opts.options + 1] = { "local-data:",
+					("big.example. 300 IN MX %d mx%d.a-rather-long-mail-exchanger-name.example."):format(i, i) }
+			end
+			for i = 1, 100 do -- the same name a little smaller is an answer
+				opts.options[#opts.options + 1] = { "local-data:",
+					("fits.example. 300 IN MX %d mx%d.a-rather-long-mail-exchanger-name.example."):format(i, i) }
+			end
+			local big = mtasts.resolver(opts)
+			local a, msg, code, detail = big:query("big.example", "MX")
+			assert.is_nil(a)
+			assert.equal("DNS_TOO_BIG", code)
+			assert.equal("big.example: the answer is too big for the resolver to hold (it came back truncated)", msg)
+			assert.same({ "big.example", "MX" }, { detail.name, detail.qtype })
+			assert.equal(100, #assert(big:query("fits.example", "MX")).records)
+			big:close()
+		end)
+
 		it("returns BAD_NAME for names that are not DNS names", function()
 			for _, bad in ipairs { "", "a..example", ".a.example", ("a"):rep(64) .. ".example",
 				("abcd."):rep(60) .. "example", "a\0b.example", "bücher.example", "a b.example", "a\\.example" } do
-				local a, msg, code = r:query(bad, "A")
+				local a, msg, code, detail = r:query(bad, "A")
 				assert.is_nil(a)
 				assert.is_string(msg)
 				assert.equal("BAD_NAME", code)
+				assert.same({ name = bad:match "^[^%z]*", qtype = "A", elapsed = 0 }, detail)
 			end
 		end)
 	end)
@@ -201,7 +226,8 @@ describe("mtasts.resolver", function()
 			assert.is_true(r:wait())
 			assert.equal(q1:result(), seen.mx[1])
 			assert.equal(10, by_preference(seen.mx[1].records)[1].preference)
-			assert.same({ nil, "not a DNS name: an empty label", "BAD_NAME" }, seen.bad)
+			assert.same({ nil, "not a DNS name: an empty label", "BAD_NAME",
+				{ name = "bad..example", qtype = "A", elapsed = 0 } }, seen.bad)
 			assert.same({ q2:result() }, seen.bad)
 			r:close()
 		end)
@@ -250,28 +276,36 @@ describe("mtasts.resolver", function()
 			assert.equal(0, r:pending())
 			assert.is_true(r:wait())
 			assert.is_false(called)
-			local a, msg, code = q:result()
+			local a, msg, code, detail = q:result()
 			assert.is_nil(a)
 			assert.equal("CANCELLED", code)
+			assert.equal("the query was cancelled", msg)
+			assert.same({ "a.example", "A" }, { detail.name, detail.qtype })
+			assert.is_true(detail.elapsed >= 0 and detail.elapsed < 1)
 			r:close()
 		end)
 	end)
 
 	describe("a server that never answers", function()
-		it("gives TIMEOUT within the timeout, blocking and not", function()
+		it("gives DNS_TIMEOUT within the timeout, blocking and not", function()
 			local r = mtasts.resolver { forwarders = { DEAD }, trust_anchors = {}, timeout = 0.5 }
 			local t0 = monotonic()
-			local a, msg, code = r:query("example.com", "A")
+			local a, msg, code, detail = r:query("example.com", "A")
 			assert.is_nil(a)
-			assert.equal("TIMEOUT", code)
+			assert.equal("DNS_TIMEOUT", code)
 			assert.matches("example.com", msg)
+			assert.same({ "example.com", "A" }, { detail.name, detail.qtype })
+			assert.is_true(detail.elapsed >= 0.45 and detail.elapsed < 1.5, "elapsed " .. detail.elapsed)
 			local qs = {}
 			for i = 1, 20 do
 				qs[i] = r:submit(("n%d.example.com"):format(i), "TXT")
 			end
 			assert.is_true(r:wait())
 			for i = 1, 20 do
-				assert.equal("TIMEOUT", select(3, qs[i]:result()))
+				local _, _, code, detail = qs[i]:result()
+				assert.equal("DNS_TIMEOUT", code)
+				assert.equal(("n%d.example.com"):format(i), detail.name)
+				assert.equal("TXT", detail.qtype)
 			end
 			assert.is_true(monotonic() - t0 <= 3)
 			r:close()
@@ -298,7 +332,7 @@ describe("mtasts.resolver", function()
 			it("in a blocking query (2 s on a dead forwarder)", function()
 				local t, a, _, code = cpu(function() return r:query("example.com", "A") end)
 				assert.is_nil(a)
-				assert.equal("TIMEOUT", code)
+				assert.equal("DNS_TIMEOUT", code)
 				assert.equal(1, r:pending()) -- the earlier answer is still there
 				assert.is_true(t < 0.2, ("%.2f s of CPU"):format(t))
 				assert.equal(1, r:step())
@@ -309,7 +343,7 @@ describe("mtasts.resolver", function()
 					return mtasts.fetch_policy("example.com", { resolver = r, timeout = 5 })
 				end)
 				assert.is_nil(res)
-				assert.matches("TIMEOUT", code)
+				assert.equal("DNS_TIMEOUT", code)
 				assert.is_true(t < 0.2, ("fetch_policy: %.2f s of CPU"):format(t))
 				-- smtp_probe's wait, without the CPU its TLS setup takes (made first)
 				local p = mtasts.prober { resolver = r, timeout = 5 }
@@ -344,9 +378,12 @@ describe("mtasts.resolver", function()
 			r:step()
 			r:close()
 			for i = 1, 50 do
-				local a, msg, code = qs[i]:result()
+				local a, msg, code, detail = qs[i]:result()
 				assert.is_nil(a)
+				assert.equal("the resolver was closed", msg)
 				assert.equal("CANCELLED", code)
+				assert.same({ ("n%d.example.com"):format(i), "A" }, { detail.name, detail.qtype })
+				assert.is_number(detail.elapsed)
 				assert.is_false(qs[i]:cancel())
 			end
 			assert.is_false(called)
@@ -482,7 +519,7 @@ describe("mtasts.resolver #testbed", function()
 		local a, msg, code = r2:query("example.com", "A")
 		r2:close()
 		assert.is_nil(a)
-		assert.equal("SERVFAIL", code)
+		assert.equal("DNS_SERVFAIL", code)
 		assert.is_string(msg)
 	end)
 
@@ -490,7 +527,7 @@ describe("mtasts.resolver #testbed", function()
 		local t0 = os.time()
 		local a, msg, code = r:query("_mta-sts.dnssec-lame.test", "TXT")
 		assert.is_nil(a)
-		assert.equal("TIMEOUT", code)
+		assert.equal("DNS_TIMEOUT", code)
 		assert.is_true(os.time() - t0 <= (cfg.timeout or 5) + 1)
 	end)
 

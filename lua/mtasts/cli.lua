@@ -255,7 +255,8 @@ end
 --- Can DNS be reached at all? One query for the root's NS within the timeout.
 local function dns_reachable(ctx)
 	local answer, msg, code = ctx.resolver:query(".", "NS")
-	if not answer and (code == "TIMEOUT" or code == "NETWORK" or code == "SERVFAIL" or code == "REFUSED") then
+	if not answer and (code == "DNS_TIMEOUT" or code == "DNS_NETWORK" or code == "DNS_SERVFAIL"
+			or code == "DNS_REFUSED") then
 		return nil, ("DNS is unreachable (%s: %s). Without internet access, try mtasts-check --demo: it runs offline "
 			.. "against the bundled loopback testbed."):format(code, msg)
 	end

@@ -91,3 +91,93 @@ unsigned mts_dnskey_tag(const unsigned char *rdata, size_t len)
 	ac += (ac >> 16) & 0xFFFF;
 	return (unsigned)(ac & 0xFFFF);
 }
+
+int mts_wire_truncated(const void *msg, size_t len)
+{
+	const unsigned char *p = msg;
+	return p != NULL && len >= 12 && (p[2] & 0x02) != 0;
+}
+
+static unsigned u16(const unsigned char *p)
+{
+	return (unsigned)p[0] << 8 | p[1];
+}
+
+static unsigned long u32(const unsigned char *p)
+{
+	return (unsigned long)p[0] << 24 | (unsigned long)p[1] << 16 | (unsigned long)p[2] << 8 | p[3];
+}
+
+int mts_rdata_name(const unsigned char *p, size_t n, char *out)
+{
+	size_t off = 0;
+	return mts_wire_name(p, n, &off, out) == 0 && off == n ? 0 : -1;
+}
+
+int mts_rdata_mx(const unsigned char *p, size_t n, struct mts_rr_mx *mx)
+{
+	size_t off = 2;
+	if (n < 3 || mts_wire_name(p, n, &off, mx->exchange) != 0 || off != n)
+		return -1;
+	mx->preference = u16(p);
+	return 0;
+}
+
+long mts_rdata_txt_count(const unsigned char *p, size_t n)
+{
+	size_t off = 0;
+	long count = 0;
+	while (off < n) {
+		off += 1 + (size_t)p[off];
+		count++;
+	}
+	return off == n && count > 0 ? count : -1;
+}
+
+int mts_rdata_tlsa(const unsigned char *p, size_t n, struct mts_rr_tlsa *t)
+{
+	if (n < 3)
+		return -1;
+	t->usage = p[0];
+	t->selector = p[1];
+	t->mtype = p[2];
+	t->data = p + 3;
+	t->len = n - 3;
+	return 0;
+}
+
+int mts_rdata_ds(const unsigned char *p, size_t n, struct mts_rr_ds *ds)
+{
+	if (n < 4)
+		return -1;
+	ds->key_tag = u16(p);
+	ds->algorithm = p[2];
+	ds->digest_type = p[3];
+	ds->digest = p + 4;
+	ds->len = n - 4;
+	return 0;
+}
+
+int mts_rdata_dnskey(const unsigned char *p, size_t n, struct mts_rr_dnskey *k)
+{
+	if (n < 4)
+		return -1;
+	k->flags = u16(p);
+	k->protocol = p[2];
+	k->algorithm = p[3];
+	k->key_tag = mts_dnskey_tag(p, n);
+	return 0;
+}
+
+int mts_rdata_soa(const unsigned char *p, size_t n, struct mts_rr_soa *soa)
+{
+	size_t off = 0;
+	if (mts_wire_name(p, n, &off, soa->mname) != 0 || mts_wire_name(p, n, &off, soa->rname) != 0 || n - off != 20)
+		return -1;
+	soa->serial = u32(p + off);
+	soa->refresh = u32(p + off + 4);
+	soa->retry = u32(p + off + 8);
+	soa->expire = u32(p + off + 12);
+	soa->minimum = u32(p + off + 16);
+	return 0;
+}

@@ -1,7 +1,9 @@
 /* The libunbound wrapper: deadlines, delivery lists, answer classification.
  * See resolver.h for the model. */
 #include "resolver.h"
+#include "rdata.h"
 #include "../pure/clock.h"
+#include "../pure/list.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,18 +18,13 @@
 
 #define DEFAULT_TIMEOUT_MS 5000
 
-struct qlist {
-	struct mts_query *head, *tail;
-	size_t n;
-};
-
 struct mts_query {
 	struct mts_resolver *r;        /* NULL once detached (delivered or resolver gone) */
-	struct qlist *list;            /* the list of r holding it, or NULL */
-	struct mts_query *prev, *next;
+	struct mts_list *list;         /* the list of r holding it, or NULL */
+	struct mts_link link;
 	int async_id;
 	int in_flight;                 /* async_id is live in libunbound */
-	long long deadline;            /* monotonic ms */
+	long long submitted, deadline; /* monotonic ms */
 	mts_query_cb *cb;
 	void *arg;
 	struct ub_result *res;
@@ -38,68 +35,46 @@ struct mts_query {
 
 struct mts_resolver {
 	struct ub_ctx *ctx;
-	struct qlist flight; /* in libunbound, sorted by deadline */
-	struct qlist fire;   /* finished, with a callback, to call at process() */
-	struct qlist ready;  /* finished, without callback, for take_done() */
+	struct mts_list flight; /* in libunbound, sorted by deadline */
+	struct mts_list fire;   /* finished, with a callback, to call at process() */
+	struct mts_list ready;  /* finished, without callback, for take_done() */
 	long timeout_ms;
 	int has_ta;
 	int finalized;
 	char err[256];
 };
 
+#define QUERY(l) MTS_CONTAINER(l, struct mts_query, link)
 
-/* ---- intrusive lists */
+/* ---- the lists (src/pure/list.h); a query knows the list holding it */
+
+static struct mts_query *first(const struct mts_list *l)
+{
+	return l->head ? QUERY(l->head) : NULL;
+}
 
 static void list_unlink(struct mts_query *q)
 {
-	struct qlist *l = q->list;
-	if (l == NULL)
+	if (q->list == NULL)
 		return;
-	if (q->prev)
-		q->prev->next = q->next;
-	else
-		l->head = q->next;
-	if (q->next)
-		q->next->prev = q->prev;
-	else
-		l->tail = q->prev;
-	l->n--;
-	q->prev = q->next = NULL;
+	mts_list_remove(q->list, &q->link);
 	q->list = NULL;
 }
 
-static void list_append(struct qlist *l, struct mts_query *q)
+static void list_append(struct mts_list *l, struct mts_query *q)
 {
 	q->list = l;
-	q->next = NULL;
-	q->prev = l->tail;
-	if (l->tail)
-		l->tail->next = q;
-	else
-		l->head = q;
-	l->tail = q;
-	l->n++;
+	mts_list_append(l, &q->link);
 }
 
 /* Inserts by deadline; with one timeout per resolver this is an append. */
-static void list_insert_sorted(struct qlist *l, struct mts_query *q)
+static void list_insert_sorted(struct mts_list *l, struct mts_query *q)
 {
-	struct mts_query *after = l->tail;
-	while (after != NULL && after->deadline > q->deadline)
+	struct mts_link *after = l->tail;
+	while (after != NULL && QUERY(after)->deadline > q->deadline)
 		after = after->prev;
-	if (after == l->tail) {
-		list_append(l, q);
-		return;
-	}
 	q->list = l;
-	q->prev = after;
-	q->next = after ? after->next : l->head;
-	q->next->prev = q;
-	if (after)
-		after->next = q;
-	else
-		l->head = q;
-	l->n++;
+	mts_list_insert_after(l, after, &q->link);
 }
 
 /* ---- configuration */
@@ -242,16 +217,17 @@ int mts_resolver_finalize(struct mts_resolver *r)
 
 /* ---- finishing and delivering */
 
-static void detach_all(struct qlist *l, const char *why)
+static void detach_all(struct mts_list *l, const char *why)
 {
 	struct mts_query *q;
-	while ((q = l->head) != NULL) {
+	while ((q = first(l)) != NULL) {
 		list_unlink(q);
 		q->r = NULL;
 		q->in_flight = 0;
 		if (q->ans.status == MTS_DNS_PENDING) {
 			q->ans.status = MTS_DNS_CANCELLED;
 			q->ans.message = why;
+			q->ans.elapsed_ms = mts_monotonic_ms() - q->submitted;
 		}
 	}
 }
@@ -274,6 +250,7 @@ static void finish(struct mts_resolver *r, struct mts_query *q)
 {
 	list_unlink(q);
 	q->in_flight = 0;
+	q->ans.elapsed_ms = mts_monotonic_ms() - q->submitted;
 	list_append(q->cb ? &r->fire : &r->ready, q);
 }
 
@@ -318,6 +295,15 @@ static void classify(struct mts_resolver *r, struct mts_query *q, struct ub_resu
 	else
 		a->dnssec = MTS_DNSSEC_INSECURE;
 
+	/* An answer libunbound cannot hold (an RRset of thousands of records):
+	 * it hands back a truncated message (TC set, no records) with rcode
+	 * NOERROR, and with a trust anchor also "bogus" (the validator cannot
+	 * canonicalize the RRset). Read as it is, that is NODATA: "no MX". */
+	if (!res->havedata && mts_wire_truncated(res->answer_packet, (size_t)(res->answer_len > 0 ? res->answer_len : 0))) {
+		fail(q, MTS_DNS_TOO_BIG, "%s: the answer is too big for the resolver to hold (it came back truncated)",
+		     q->qname);
+		return;
+	}
 	if (res->bogus) {
 		/* libunbound hands back the data of bogus answers: never show it. */
 		a->status = MTS_DNS_OK;
@@ -379,7 +365,7 @@ static void on_result(void *mydata, int err, struct ub_result *res)
 static void expire(struct mts_resolver *r, long long now)
 {
 	struct mts_query *q;
-	while ((q = r->flight.head) != NULL && q->deadline <= now) {
+	while ((q = first(&r->flight)) != NULL && q->deadline <= now) {
 		if (q->in_flight)
 			ub_cancel(r->ctx, q->async_id);
 		snprintf(q->msg, sizeof q->msg, "%s: no answer within %ld ms", q->qname, r->timeout_ms);
@@ -404,7 +390,7 @@ int mts_resolver_process(struct mts_resolver *r)
 	/* Deliver only what is there now: callbacks may submit (and a bad name
 	 * finishes at once) or free other queries. */
 	for (n = r->fire.n; n > 0 && r->fire.head != NULL; n--) {
-		struct mts_query *q = r->fire.head;
+		struct mts_query *q = first(&r->fire);
 		list_unlink(q);
 		q->r = NULL;
 		q->cb(q, q->arg);
@@ -423,7 +409,7 @@ int mts_resolver_timeout_ms(const struct mts_resolver *r)
 		return 0;
 	if (r->flight.head == NULL)
 		return -1;
-	left = r->flight.head->deadline - mts_monotonic_ms();
+	left = first(&r->flight)->deadline - mts_monotonic_ms();
 	if (left <= 0)
 		return 0;
 	return left > 0x7fffffff ? 0x7fffffff : (int)left;
@@ -452,7 +438,7 @@ int mts_resolver_fd(struct mts_resolver *r)
 
 struct mts_query *mts_resolver_take_done(struct mts_resolver *r)
 {
-	struct mts_query *q = r->ready.head;
+	struct mts_query *q = first(&r->ready);
 	if (q != NULL) {
 		list_unlink(q);
 		q->r = NULL;
@@ -521,7 +507,8 @@ struct mts_query *mts_resolver_submit(struct mts_resolver *r, const char *name, 
 	q->ans.status = MTS_DNS_PENDING;
 	q->ans.qname = q->qname;
 	q->ans.qtype = qtype;
-	q->deadline = mts_monotonic_ms() + r->timeout_ms;
+	q->submitted = mts_monotonic_ms();
+	q->deadline = q->submitted + r->timeout_ms;
 
 	bad = len > 1024 ? "far too long" : name_problem(name);
 	if (bad != NULL || qtype < 0 || qtype > 65535) {
@@ -548,6 +535,13 @@ struct mts_query *mts_resolver_submit(struct mts_resolver *r, const char *name, 
 const struct mts_dns_answer *mts_query_answer(const struct mts_query *q)
 {
 	return &q->ans;
+}
+
+long long mts_query_elapsed_ms(const struct mts_query *q)
+{
+	if (q->ans.status == MTS_DNS_PENDING)
+		return mts_monotonic_ms() - q->submitted;
+	return q->ans.elapsed_ms;
 }
 
 void *mts_query_arg(const struct mts_query *q)

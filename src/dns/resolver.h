@@ -64,7 +64,9 @@ enum mts_dns_status {
 	MTS_DNS_BAD_NAME,    /* not a DNS name (checked before libunbound) */
 	MTS_DNS_CANCELLED,   /* the resolver was freed before delivery */
 	MTS_DNS_LOCAL_EMFILE, /* failed while this process was out of file descriptors */
-	MTS_DNS_TOO_BIG      /* an answer libunbound could not hold (see resolver.c) */
+	MTS_DNS_TOO_BIG      /* an answer libunbound could not hold: it came back
+	                      * truncated (TC, no records), e.g. an RRset of
+	                      * thousands of records (see classify in resolver.c) */
 };
 
 enum mts_dnssec {
@@ -89,6 +91,7 @@ struct mts_dns_answer {
 	size_t count;          /* number of RRs (0 when bogus, NXDOMAIN, NODATA) */
 	const unsigned char *const *rdata; /* rdata[i], wire format, names uncompressed */
 	const int *rdlen;
+	long long elapsed_ms;  /* from submit to finish (or to the cancel) */
 };
 
 /* ---- creating and configuring. Configuration calls must come before the
@@ -159,6 +162,8 @@ size_t mts_resolver_pending(const struct mts_resolver *r);
 
 /* The answer so far: status MTS_DNS_PENDING until delivered. */
 const struct mts_dns_answer *mts_query_answer(const struct mts_query *q);
+/* Milliseconds from submit to finish; for a query not yet finished, to now. */
+long long mts_query_elapsed_ms(const struct mts_query *q);
 /* The user pointer given to submit. */
 void *mts_query_arg(const struct mts_query *q);
 /* Cancels (if in flight), detaches and frees. NULL ok. */

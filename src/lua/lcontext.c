@@ -8,6 +8,7 @@
 
 #include "lcontext.h"
 #include "../pure/clock.h"
+#include "../pure/list.h"
 
 #define CLASS(L) ((const struct mts_lctx_class *)lua_touserdata(L, lua_upvalueindex(1)))
 
@@ -25,76 +26,40 @@ void *mts_lctx_checkopen(lua_State *L, const struct mts_lctx_class *c, int idx)
 }
 
 /* ---- dependents: a context that works through another one (a fetcher
- * or prober through its resolver) is listed in that context's user value
- * (field dependents, weak keys) and told of its close before its core is
- * freed. Nothing here knows what a resolver is. */
+ * or prober through its resolver) is linked into that context's list of
+ * dependents (src/pure/list.h) and told of its close before its core is
+ * freed. Nothing here knows what a resolver is.
+ *
+ * Lifetimes: a dependent anchors the context it works through (field
+ * resolver of its user value) until it closes, and every context closes in
+ * its __gc, also at lua_close, where memory is freed only after every
+ * finalizer ran. So `on` points to a live context while it is set, and a
+ * dependent leaves the list when it closes (even one whose constructor
+ * raised before it had a core). */
 
-#define DEPENDENTS_MT "mtasts.context.dependents"
+#define DEP(l) MTS_CONTAINER(l, struct mts_lctx, dep_link)
 
-/* Adds the context at ud to the dependents of the context at on (both absolute). */
-static void add_dependent(lua_State *L, int ud, int on)
+/* The context x leaves the dependents of the one it works through. */
+static void leave(struct mts_lctx *x)
 {
-	mts_getuservalue(L, on);
-	lua_getfield(L, -1, "dependents");
-	if (!lua_istable(L, -1)) {
-		lua_pop(L, 1);
-		lua_newtable(L);
-		if (luaL_newmetatable(L, DEPENDENTS_MT)) {
-			lua_pushliteral(L, "k"); /* a dependent may be collected first */
-			lua_setfield(L, -2, "__mode");
-		}
-		lua_setmetatable(L, -2);
-		lua_pushvalue(L, -1);
-		lua_setfield(L, -3, "dependents");
-	}
-	lua_pushvalue(L, ud);
-	lua_pushboolean(L, 1);
-	lua_rawset(L, -3);
-	lua_pop(L, 2);
+	if (x->on == NULL)
+		return;
+	mts_list_remove(&x->on->dependents, &x->dep_link);
+	x->on = NULL;
 }
 
-/* The context at ud is closing: each open dependent loses it now, while
- * its core (the resolver) still exists, and no longer anchors it. */
-static void tell_dependents(lua_State *L, int ud)
+/* The context x is closing: each open dependent loses it now, while its
+ * core (the resolver) still exists. The dependents keep it anchored (a
+ * closed context is small) until they are closed or collected. */
+static void tell_dependents(struct mts_lctx *x)
 {
-	mts_getuservalue(L, ud);
-	lua_getfield(L, -1, "dependents");
-	if (lua_istable(L, -1)) {
-		lua_pushnil(L);
-		while (lua_next(L, -2) != 0) {
-			struct mts_lctx *d = lua_touserdata(L, -2);
-			lua_pop(L, 1);
-			if (d != NULL && d->core != NULL && d->cls != NULL && d->cls->lose_resolver != NULL) {
-				d->cls->lose_resolver(d->core);
-				mts_getuservalue(L, -1);
-				lua_pushnil(L);
-				lua_setfield(L, -2, "resolver");
-				lua_pop(L, 1);
-			}
-		}
+	struct mts_link *l;
+	while ((l = x->dependents.head) != NULL) {
+		struct mts_lctx *d = DEP(l);
+		leave(d);
+		if (d->core != NULL && d->cls != NULL && d->cls->lose_resolver != NULL)
+			d->cls->lose_resolver(d->core);
 	}
-	lua_pop(L, 2);
-}
-
-/* The context at ud (absolute) is closing: it leaves the dependents of the
- * context it works through (uv: its user value, absolute). */
-static void drop_dependent(lua_State *L, int ud, int uv)
-{
-	lua_getfield(L, uv, "resolver");
-	if (lua_isuserdata(L, -1)) {
-		mts_getuservalue(L, -1);
-		if (lua_istable(L, -1)) {
-			lua_getfield(L, -1, "dependents");
-			if (lua_istable(L, -1)) {
-				lua_pushvalue(L, ud);
-				lua_pushnil(L);
-				lua_rawset(L, -3);
-			}
-			lua_pop(L, 1);
-		}
-		lua_pop(L, 1);
-	}
-	lua_pop(L, 1);
 }
 
 void *mts_lctx_new(lua_State *L, const struct mts_lctx_class *c, size_t size, int opts)
@@ -109,9 +74,13 @@ void *mts_lctx_new(lua_State *L, const struct mts_lctx_class *c, size_t size, in
 	lua_newtable(L);
 	lua_setfield(L, -2, "pending");
 	if (c->lose_resolver != NULL) {
+		struct mts_lctx *on;
 		lua_getfield(L, opts, "resolver"); /* anchored: it outlives the context */
-		if (lua_touserdata(L, -1) != NULL)
-			add_dependent(L, ud, lua_gettop(L));
+		on = lua_touserdata(L, -1);
+		if (on != NULL) {
+			x->on = on;
+			mts_list_append(&on->dependents, &x->dep_link);
+		}
 		lua_setfield(L, -2, "resolver");
 	}
 	mts_setuservalue(L, ud);
@@ -126,9 +95,11 @@ struct mts_lhandle *mts_lctx_newhandle(lua_State *L, const struct mts_lctx_class
 	h->state = MTS_H_PENDING;
 	luaL_getmetatable(L, c->handle_type);
 	lua_setmetatable(L, hi);
-	lua_createtable(L, 3, 3);
+	lua_createtable(L, 3, 4);
 	lua_pushvalue(L, ud);
 	lua_setfield(L, -2, "ctx");
+	lua_pushnumber(L, mts_monotonic_s());
+	lua_setfield(L, -2, "t0");
 	if (cbi) {
 		lua_pushvalue(L, cbi);
 		lua_setfield(L, -2, "cb");
@@ -148,6 +119,22 @@ void mts_lctx_track(lua_State *L, int ud, int h, void *item)
 	lua_pushlightuserdata(L, item);
 	lua_pushvalue(L, h);
 	lua_rawset(L, -3);
+	lua_pop(L, 2);
+}
+
+/* The handle at h (absolute) is cancelled or closed while pending: the
+ * detail table its binding left in its user value (if any) gets elapsed,
+ * seconds since submit. */
+static void stamp_detail(lua_State *L, int h)
+{
+	mts_getuservalue(L, h);
+	lua_getfield(L, -1, "detail");
+	if (lua_istable(L, -1)) {
+		lua_getfield(L, -2, "t0");
+		lua_pushnumber(L, mts_monotonic_s() - lua_tonumber(L, -1));
+		lua_setfield(L, -3, "elapsed");
+		lua_pop(L, 1);
+	}
 	lua_pop(L, 2);
 }
 
@@ -397,6 +384,7 @@ static int m_pending(lua_State *L)
 static void close_ctx(lua_State *L, const struct mts_lctx_class *c, int ud)
 {
 	struct mts_lctx *x = mts_lctx_check(L, c, ud);
+	leave(x);
 	if (x->core == NULL)
 		return;
 	mts_getuservalue(L, ud);
@@ -407,6 +395,7 @@ static void close_ctx(lua_State *L, const struct mts_lctx_class *c, int ud)
 			while (lua_next(L, -2) != 0) {
 				struct mts_lhandle *h = luaL_testudata(L, -1, c->handle_type);
 				if (h != NULL && h->state == MTS_H_PENDING) {
+					stamp_detail(L, lua_gettop(L));
 					h->state = MTS_H_CLOSED;
 					if (!c->handles_keep_items)
 						h->item = NULL; /* freed with the core */
@@ -415,10 +404,9 @@ static void close_ctx(lua_State *L, const struct mts_lctx_class *c, int ud)
 			}
 		}
 		lua_pop(L, 1);
-		tell_dependents(L, ud);
-		drop_dependent(L, ud, lua_gettop(L));
 	}
 	lua_pop(L, 1);
+	tell_dependents(x);
 	c->free_core(x->core);
 	x->core = NULL;
 	/* only the resolver stays: the closed handles are no longer anchored */
@@ -475,6 +463,12 @@ static int push_handle_result(lua_State *L, const struct mts_lctx_class *c, int 
 		else
 			lua_pushfstring(L, "the %s was closed", c->noun);
 		lua_pushliteral(L, "CANCELLED");
+		mts_getuservalue(L, h);
+		lua_getfield(L, -1, "detail");
+		lua_remove(L, -2);
+		if (lua_istable(L, -1))
+			return 4;
+		lua_pop(L, 1);
 		return 3;
 	case MTS_H_DONE:
 		break;
@@ -513,6 +507,7 @@ static int m_h_cancel(lua_State *L)
 		lua_pushboolean(L, 0);
 		return 1;
 	}
+	stamp_detail(L, 1);
 	mts_getuservalue(L, 1);
 	lua_getfield(L, -1, "ctx");
 	mts_getuservalue(L, -1);

@@ -4,10 +4,13 @@
  * A context userdata starts with struct mts_lctx; its C core does the I/O.
  * Its user value is a table: `pending` maps each undelivered C item (light
  * userdata) to its handle, so pending handles stay alive; `resolver` keeps
- * the resolver a fetcher or prober works through; `dependents` (weak keys)
- * lists the contexts that work through this one, told of its close. A handle's user value
- * holds its context (`ctx`), its callback (`cb`) and, once delivered, its
- * stored result values (1..n, and n).
+ * the resolver a fetcher or prober works through. The contexts that work
+ * through this one (its dependents, told of its close) are an intrusive list
+ * in struct mts_lctx. A handle's user value holds its context (`ctx`), its
+ * callback (`cb`), its submit time (`t0`, mts_monotonic_s), optionally a
+ * `detail` table set by the binding (a cancelled or closed handle's result
+ * is then nil, message, "CANCELLED", detail, with detail.elapsed set) and,
+ * once delivered, its stored result values (1..n, and n).
  *
  * Cores only record in C; Lua runs from step()/wait(), which deliver every
  * finished item, run the callbacks under pcall and then raise the first
@@ -18,12 +21,16 @@
 #include <stddef.h>
 
 #include "compat.h"
+#include "../pure/list.h"
 
 struct mts_lctx_class;
 
 struct mts_lctx {
 	void *core; /* NULL once closed */
 	const struct mts_lctx_class *cls; /* set by mts_lctx_new */
+	struct mts_lctx *on;        /* the context this one works through, until either closes */
+	struct mts_link dep_link;   /* in on->dependents */
+	struct mts_list dependents; /* the contexts working through this one */
 };
 
 enum mts_hstate { MTS_H_PENDING, MTS_H_DONE, MTS_H_CANCELLED, MTS_H_CLOSED };
@@ -71,7 +78,7 @@ struct mts_lctx_class {
  * (lose_resolver) also keeps the field resolver of the options table at opts
  * (a context userdata, checked by the caller) and becomes one of its
  * dependents: closing that context (close, __gc, __close) first calls
- * lose_resolver of each open dependent and drops its field resolver. */
+ * lose_resolver of each open dependent. */
 void *mts_lctx_new(lua_State *L, const struct mts_lctx_class *c, size_t size, int opts);
 
 /* The context at idx, open or closed; raises if it is not one. */

@@ -31,42 +31,44 @@ static struct mts_resolver *checkopen(lua_State *L, int idx)
 	return ((struct mts_lctx *)mts_lctx_checkopen(L, &resolver_class, idx))->core;
 }
 
-static int fail3(lua_State *L, const char *msg, const char *code)
+static void push_type(lua_State *L, int type);
+
+/* Pushes a failure's detail: { name = qname, qtype = "MX", elapsed = seconds }. */
+static void push_detail(lua_State *L, const char *qname, int qtype, long long elapsed_ms)
+{
+	lua_createtable(L, 0, 3);
+	lua_pushstring(L, qname);
+	lua_setfield(L, -2, "name");
+	push_type(L, qtype);
+	lua_setfield(L, -2, "qtype");
+	lua_pushnumber(L, (lua_Number)elapsed_ms / 1000.0);
+	lua_setfield(L, -2, "elapsed");
+}
+
+/* nil, message, code, detail: the failure shape of query() and q:result(). */
+static int fail4(lua_State *L, const char *msg, const char *code, const char *qname, int qtype, long long ms)
 {
 	lua_pushnil(L);
 	lua_pushstring(L, msg);
 	lua_pushstring(L, code);
-	return 3;
+	push_detail(L, qname, qtype, ms);
+	return 4;
 }
 
 /* ---- answers as plain tables */
 
-static unsigned u16(const unsigned char *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-
-static unsigned long u32(const unsigned char *p)
-{
-	return (unsigned long)p[0] << 24 | (unsigned long)p[1] << 16 | (unsigned long)p[2] << 8 | p[3];
-}
-
-/* Pushes a name from rdata at *off, or returns 0 if malformed. */
-static int push_name(lua_State *L, const unsigned char *p, size_t n, size_t *off)
-{
-	char buf[MTS_NAME_TEXT_MAX];
-	if (mts_wire_name(p, n, off, buf) != 0)
-		return 0;
-	lua_pushstring(L, buf);
-	return 1;
-}
-
-/* Pushes one record parsed by type; returns 0 (nothing pushed) if the
- * rdata does not fit the type, so the caller falls back to hex. */
+/* Pushes one record decoded by type (src/dns/rdata.c); returns 0 (nothing
+ * pushed) if the rdata does not fit the type, so the caller falls back to hex. */
 static int push_rdata(lua_State *L, int type, const unsigned char *p, size_t n)
 {
-	char text[MTS_ADDRSTRLEN];
-	size_t off = 0, i, count;
+	char text[MTS_NAME_TEXT_MAX];
+	struct mts_rr_mx mx;
+	struct mts_rr_tlsa tlsa;
+	struct mts_rr_ds ds;
+	struct mts_rr_dnskey key;
+	struct mts_rr_soa soa;
+	size_t off;
+	long count, i;
 	luaL_Buffer b;
 
 	switch (type) {
@@ -77,30 +79,19 @@ static int push_rdata(lua_State *L, int type, const unsigned char *p, size_t n)
 		lua_pushstring(L, text);
 		return 1;
 	case 2: case 5: case 12: case 39: /* NS CNAME PTR DNAME */
-		if (!push_name(L, p, n, &off))
+		if (mts_rdata_name(p, n, text) != 0)
 			return 0;
-		if (off != n) {
-			lua_pop(L, 1);
-			return 0;
-		}
+		lua_pushstring(L, text);
 		return 1;
 	case 15: /* MX */
-		off = 2;
-		if (n < 3 || !push_name(L, p, n, &off))
+		if (mts_rdata_mx(p, n, &mx) != 0)
 			return 0;
-		if (off != n) {
-			lua_pop(L, 1);
-			return 0;
-		}
 		lua_createtable(L, 0, 2);
-		lua_insert(L, -2);
-		lua_setfield(L, -2, "exchange");
-		mts_setint(L, "preference", u16(p));
+		mts_setstr(L, "exchange", mx.exchange);
+		mts_setint(L, "preference", mx.preference);
 		return 1;
 	case 16: /* TXT */
-		for (count = 0; off < n; count++)
-			off += 1 + p[off];
-		if (off != n)
+		if ((count = mts_rdata_txt_count(p, n)) < 0)
 			return 0;
 		lua_createtable(L, 0, 2);
 		lua_createtable(L, (int)count, 0);
@@ -118,57 +109,47 @@ static int push_rdata(lua_State *L, int type, const unsigned char *p, size_t n)
 		return 1;
 	case 52: /* TLSA */
 	case 53: /* SMIMEA */
-		if (n < 3)
+		if (mts_rdata_tlsa(p, n, &tlsa) != 0)
 			return 0;
 		lua_createtable(L, 0, 4);
-		mts_setint(L, "usage", p[0]);
-		mts_setint(L, "selector", p[1]);
-		mts_setint(L, "mtype", p[2]);
-		mts_push_hex(L, p + 3, n - 3);
+		mts_setint(L, "usage", tlsa.usage);
+		mts_setint(L, "selector", tlsa.selector);
+		mts_setint(L, "mtype", tlsa.mtype);
+		mts_push_hex(L, tlsa.data, tlsa.len);
 		lua_setfield(L, -2, "data");
 		return 1;
 	case 43: /* DS */
 	case 59: /* CDS */
-		if (n < 4)
+		if (mts_rdata_ds(p, n, &ds) != 0)
 			return 0;
 		lua_createtable(L, 0, 4);
-		mts_setint(L, "key_tag", u16(p));
-		mts_setint(L, "algorithm", p[2]);
-		mts_setint(L, "digest_type", p[3]);
-		mts_push_hex(L, p + 4, n - 4);
+		mts_setint(L, "key_tag", ds.key_tag);
+		mts_setint(L, "algorithm", ds.algorithm);
+		mts_setint(L, "digest_type", ds.digest_type);
+		mts_push_hex(L, ds.digest, ds.len);
 		lua_setfield(L, -2, "digest");
 		return 1;
 	case 48: /* DNSKEY */
 	case 60: /* CDNSKEY */
-		if (n < 4)
+		if (mts_rdata_dnskey(p, n, &key) != 0)
 			return 0;
 		lua_createtable(L, 0, 4);
-		mts_setint(L, "flags", u16(p));
-		mts_setint(L, "protocol", p[2]);
-		mts_setint(L, "algorithm", p[3]);
-		mts_setint(L, "key_tag", mts_dnskey_tag(p, n));
+		mts_setint(L, "flags", key.flags);
+		mts_setint(L, "protocol", key.protocol);
+		mts_setint(L, "algorithm", key.algorithm);
+		mts_setint(L, "key_tag", key.key_tag);
 		return 1;
 	case 6: /* SOA */
+		if (mts_rdata_soa(p, n, &soa) != 0)
+			return 0;
 		lua_createtable(L, 0, 7);
-		if (!push_name(L, p, n, &off)) {
-			lua_pop(L, 1);
-			return 0;
-		}
-		lua_setfield(L, -2, "mname");
-		if (!push_name(L, p, n, &off)) {
-			lua_pop(L, 1);
-			return 0;
-		}
-		if (n - off != 20) {
-			lua_pop(L, 2);
-			return 0;
-		}
-		lua_setfield(L, -2, "rname");
-		mts_setint(L, "serial", (lua_Integer)u32(p + off));
-		mts_setint(L, "refresh", (lua_Integer)u32(p + off + 4));
-		mts_setint(L, "retry", (lua_Integer)u32(p + off + 8));
-		mts_setint(L, "expire", (lua_Integer)u32(p + off + 12));
-		mts_setint(L, "minimum", (lua_Integer)u32(p + off + 16));
+		mts_setstr(L, "mname", soa.mname);
+		mts_setstr(L, "rname", soa.rname);
+		mts_setint(L, "serial", (lua_Integer)soa.serial);
+		mts_setint(L, "refresh", (lua_Integer)soa.refresh);
+		mts_setint(L, "retry", (lua_Integer)soa.retry);
+		mts_setint(L, "expire", (lua_Integer)soa.expire);
+		mts_setint(L, "minimum", (lua_Integer)soa.minimum);
 		return 1;
 	default:
 		return 0;
@@ -191,7 +172,8 @@ static int push_result(lua_State *L, const struct mts_dns_answer *a)
 	const char *rc;
 
 	if (a->status != MTS_DNS_OK)
-		return fail3(L, a->message ? a->message : "query failed", mts_dns_status_code(a->status));
+		return fail4(L, a->message ? a->message : "query failed", mts_dns_status_code(a->status), a->qname,
+		             a->qtype, a->elapsed_ms);
 	lua_createtable(L, 0, 11);
 	lua_pushstring(L, a->qname);
 	lua_setfield(L, -2, "name");
@@ -279,8 +261,9 @@ static void blocking_done(struct mts_query *q, void *arg)
  * @tparam string name e.g. "_mta-sts.example.com"
  * @tparam string|integer qtype e.g. "TXT" or 16
  * @treturn table answer `{ name, type, rcode, dnssec, why_bogus, ttl, canonname, nxdomain, nodata, records }`
- * @return[2] nil, message, code ("TIMEOUT", "SERVFAIL", "REFUSED", "NETWORK", "BAD_NAME")
- * @usage local a, err, code = r:query("_mta-sts.example.com", "TXT")
+ * @return[2] nil, message, code ("DNS_TIMEOUT", "DNS_SERVFAIL", "DNS_REFUSED", "DNS_NETWORK",
+ *   "DNS_TOO_BIG", "BAD_NAME", "LOCAL_EMFILE"), detail `{ name, qtype, elapsed }`
+ * @usage local a, err, code, detail = r:query("_mta-sts.example.com", "TXT")
  */
 static int l_query(lua_State *L)
 {
@@ -290,7 +273,7 @@ static int l_query(lua_State *L)
 	struct mts_query *q;
 
 	if (name == NULL)
-		return fail3(L, "not a DNS name: a NUL byte", "BAD_NAME");
+		return fail4(L, "not a DNS name: a NUL byte", "BAD_NAME", lua_tostring(L, 2), qtype, 0);
 	q = mts_resolver_submit(r, name, qtype, blocking_done, &done);
 	if (q == NULL)
 		return luaL_error(L, "not enough memory");
@@ -310,7 +293,7 @@ static int l_query(lua_State *L)
  * @tparam string name
  * @tparam string|integer qtype
  * @tparam[opt] function callback called from step() as `callback(answer)` or
- *   `callback(nil, message, code)`
+ *   `callback(nil, message, code, detail)`
  * @treturn userdata query, with `q:result()` and `q:cancel()`
  * @usage local q = r:submit("example.com", "MX", function(a, err) ... end)
  */
@@ -324,6 +307,11 @@ static int l_submit(lua_State *L)
 		luaL_checktype(L, 4, LUA_TFUNCTION);
 	lua_settop(L, 4);
 	mts_lctx_newhandle(L, &resolver_class, 1, lua_isnil(L, 4) ? 0 : 4); /* 5 */
+	/* what a cancelled or closed query's result carries (lcontext.h) */
+	mts_getuservalue(L, 5);
+	push_detail(L, name ? name : lua_tostring(L, 2), qtype, 0);
+	lua_setfield(L, -2, "detail");
+	lua_pop(L, 1);
 	/* a NUL byte in the name: submit "" so that it fails as BAD_NAME in order */
 	mts_lctx_track(L, 1, 5, mts_resolver_submit(r, name ? name : "", qtype, NULL, NULL));
 	return 1;

@@ -1,5 +1,6 @@
 /* The resolver's C API (src/dns/resolver.h) offline: libunbound local data
  * and a forwarder where nothing listens. Run under ASan/UBSan by tests/run. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "../../src/dns/rdata.h"
@@ -18,6 +19,27 @@ static struct mts_resolver *offline(long timeout_ms)
 	CHECK(mts_resolver_set_option(r, "local-data:", "a.example. 300 IN AAAA 2001:db8::1") == 0);
 	CHECK(mts_resolver_set_option(r, "local-data:", "mx.example. 300 IN MX 0 .") == 0);
 	mts_resolver_set_timeout_ms(r, timeout_ms);
+	CHECK(mts_resolver_finalize(r) == 0);
+	return r;
+}
+
+/* n MX records at big.example (about 50 octets each on the wire: over
+ * 65,535 from some 1,300 on) and 10 at small.example. */
+static struct mts_resolver *big_rrset(int n)
+{
+	struct mts_resolver *r = mts_resolver_new();
+	char rr[200];
+	int i;
+	CHECK(r != NULL);
+	CHECK(mts_resolver_add_forwarder(r, "127.0.0.1@1") == 0);
+	CHECK(mts_resolver_set_option(r, "do-not-query-localhost:", "no") == 0);
+	CHECK(mts_resolver_set_option(r, "local-zone:", "example. static") == 0);
+	for (i = 0; i < n + 10; i++) {
+		snprintf(rr, sizeof rr, "%s.example. 300 IN MX %d mx%d.a-rather-long-mail-exchanger-name.example.",
+		         i < n ? "big" : "small", i % 1000, i);
+		CHECK(mts_resolver_set_option(r, "local-data:", rr) == 0);
+	}
+	mts_resolver_set_timeout_ms(r, 5000);
 	CHECK(mts_resolver_finalize(r) == 0);
 	return r;
 }
@@ -129,6 +151,46 @@ int main(void)
 	mts_resolver_free(r);
 	CHECK(mts_query_answer(q)->status == MTS_DNS_CANCELLED);
 	mts_query_free(q);
+
+	/* the flight list is sorted by deadline: a later query with a shorter
+	 * timeout goes in front and times out first, the other still in flight */
+	r = offline(3000);
+	q = mts_resolver_submit(r, "slow.example.com", 1, NULL, NULL);
+	mts_resolver_set_timeout_ms(r, 100);
+	q2 = mts_resolver_submit(r, "fast.example.com", 1, NULL, NULL);
+	CHECK(mts_resolver_timeout_ms(r) <= 100);
+	while (mts_resolver_ready(r) == 0)
+		mts_resolver_wait(r, -1);
+	CHECK(mts_resolver_take_done(r) == q2);
+	CHECK(mts_query_answer(q2)->status == MTS_DNS_TIMEOUT);
+	CHECK(mts_query_answer(q2)->elapsed_ms >= 100 && mts_query_answer(q2)->elapsed_ms < 2000);
+	CHECK(mts_query_elapsed_ms(q2) == mts_query_answer(q2)->elapsed_ms);
+	CHECK(mts_query_answer(q)->status == MTS_DNS_PENDING && mts_resolver_pending(r) == 1);
+	CHECK(mts_resolver_timeout_ms(r) > 1000);
+	CHECK(mts_query_elapsed_ms(q) >= 100);
+	mts_query_free(q2);
+	mts_query_free(q);
+	CHECK(mts_resolver_pending(r) == 0 && mts_resolver_timeout_ms(r) == -1);
+	mts_resolver_free(r);
+
+	/* issue #11 3.7: an RRset libunbound cannot hold comes back truncated
+	 * (TC, no records): DNS_TOO_BIG, never NODATA */
+	r = big_rrset(2000);
+	q = mts_resolver_submit(r, "big.example", 15, NULL, NULL);
+	drain(r);
+	CHECK(mts_resolver_take_done(r) == q);
+	a = mts_query_answer(q);
+	CHECK(a->status == MTS_DNS_TOO_BIG && a->count == 0 && !a->nodata);
+	CHECK(strcmp(mts_dns_status_code(a->status), "DNS_TOO_BIG") == 0);
+	CHECK(a->message != NULL && strstr(a->message, "too big") != NULL);
+	mts_query_free(q);
+	q = mts_resolver_submit(r, "small.example", 15, NULL, NULL);
+	drain(r);
+	CHECK(mts_resolver_take_done(r) == q);
+	a = mts_query_answer(q);
+	CHECK(a->status == MTS_DNS_OK && a->count == 10);
+	mts_query_free(q);
+	mts_resolver_free(r);
 
 	/* rdata helpers */
 	CHECK(mts_rrtype_from_name("tlsa") == 52 && mts_rrtype_from_name("TYPE65") == 65);
