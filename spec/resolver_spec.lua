@@ -523,6 +523,25 @@ describe("mtasts.resolver #testbed", function()
 		assert.is_string(msg)
 	end)
 
+	-- Issue #11 §3.7, the real path: nsd serves 2,500 MX records over TCP, the
+	-- validating libunbound cannot hold them. Needs tests/scenarios-extra
+	-- (tests/testbed up --scenarios tests/scenarios-extra).
+	it("fails an MX RRset it cannot hold with DNS_TOO_BIG, never NODATA", function()
+		local soa = r:query("mx-huge.test", "SOA")
+		if not (soa and #soa.records > 0) then
+			return pending("the testbed runs without tests/scenarios-extra (mx-huge.test)")
+		end
+		local a, msg, code, detail = r:query("mx-huge.test", "MX")
+		assert.is_nil(a)
+		assert.equal("DNS_TOO_BIG", code)
+		assert.matches("too big", msg)
+		assert.same({ "mx-huge.test", "MX" }, { detail.name, detail.qtype })
+		local nota = mtasts.resolver { root_hints = cfg.root_hints, trust_anchors = {}, options = cfg.options,
+			timeout = cfg.timeout }
+		assert.equal("DNS_TOO_BIG", select(3, nota:query("mx-huge.test", "MX")))
+		nota:close()
+	end)
+
 	it("times out on a nameserver that never answers, within the timeout", function()
 		local t0 = os.time()
 		local a, msg, code = r:query("_mta-sts.dnssec-lame.test", "TXT")

@@ -25,6 +25,7 @@ struct mts_query {
 	int async_id;
 	int in_flight;                 /* async_id is live in libunbound */
 	long long submitted, deadline; /* monotonic ms */
+	long long elapsed;             /* ms from submit to finish, once finished */
 	mts_query_cb *cb;
 	void *arg;
 	struct ub_result *res;
@@ -227,7 +228,7 @@ static void detach_all(struct mts_list *l, const char *why)
 		if (q->ans.status == MTS_DNS_PENDING) {
 			q->ans.status = MTS_DNS_CANCELLED;
 			q->ans.message = why;
-			q->ans.elapsed_ms = mts_monotonic_ms() - q->submitted;
+			q->elapsed = mts_monotonic_ms() - q->submitted;
 		}
 	}
 }
@@ -250,7 +251,7 @@ static void finish(struct mts_resolver *r, struct mts_query *q)
 {
 	list_unlink(q);
 	q->in_flight = 0;
-	q->ans.elapsed_ms = mts_monotonic_ms() - q->submitted;
+	q->elapsed = mts_monotonic_ms() - q->submitted;
 	list_append(q->cb ? &r->fire : &r->ready, q);
 }
 
@@ -541,7 +542,7 @@ long long mts_query_elapsed_ms(const struct mts_query *q)
 {
 	if (q->ans.status == MTS_DNS_PENDING)
 		return mts_monotonic_ms() - q->submitted;
-	return q->ans.elapsed_ms;
+	return q->elapsed;
 }
 
 void *mts_query_arg(const struct mts_query *q)

@@ -91,7 +91,6 @@ struct mts_dns_answer {
 	size_t count;          /* number of RRs (0 when bogus, NXDOMAIN, NODATA) */
 	const unsigned char *const *rdata; /* rdata[i], wire format, names uncompressed */
 	const int *rdlen;
-	long long elapsed_ms;  /* from submit to finish (or to the cancel) */
 };
 
 /* ---- creating and configuring. Configuration calls must come before the
@@ -162,7 +161,8 @@ size_t mts_resolver_pending(const struct mts_resolver *r);
 
 /* The answer so far: status MTS_DNS_PENDING until delivered. */
 const struct mts_dns_answer *mts_query_answer(const struct mts_query *q);
-/* Milliseconds from submit to finish; for a query not yet finished, to now. */
+/* Milliseconds from submit to finish (or to its cancel by the resolver's
+ * free); for a query not yet finished, to now. */
 long long mts_query_elapsed_ms(const struct mts_query *q);
 /* The user pointer given to submit. */
 void *mts_query_arg(const struct mts_query *q);

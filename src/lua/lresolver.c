@@ -166,14 +166,15 @@ static void push_type(lua_State *L, int type)
 }
 
 /* Pushes q:result()'s values for a finished C query; returns their number. */
-static int push_result(lua_State *L, const struct mts_dns_answer *a)
+static int push_result(lua_State *L, const struct mts_query *q)
 {
+	const struct mts_dns_answer *a = mts_query_answer(q);
 	size_t i, len;
 	const char *rc;
 
 	if (a->status != MTS_DNS_OK)
 		return fail4(L, a->message ? a->message : "query failed", mts_dns_status_code(a->status), a->qname,
-		             a->qtype, a->elapsed_ms);
+		             a->qtype, mts_query_elapsed_ms(q));
 	lua_createtable(L, 0, 11);
 	lua_pushstring(L, a->qname);
 	lua_setfield(L, -2, "name");
@@ -279,7 +280,7 @@ static int l_query(lua_State *L)
 		return luaL_error(L, "not enough memory");
 	while (!done)
 		mts_resolver_wait(r, -1);
-	n = push_result(L, mts_query_answer(q));
+	n = push_result(L, q);
 	mts_query_free(q);
 	return n;
 }
@@ -357,7 +358,7 @@ static void query_free(void *item)
 
 static int query_push_result(lua_State *L, void *item)
 {
-	return push_result(L, mts_query_answer(item));
+	return push_result(L, item);
 }
 
 static const struct mts_lctx_class resolver_class = {

@@ -163,8 +163,7 @@ int main(void)
 		mts_resolver_wait(r, -1);
 	CHECK(mts_resolver_take_done(r) == q2);
 	CHECK(mts_query_answer(q2)->status == MTS_DNS_TIMEOUT);
-	CHECK(mts_query_answer(q2)->elapsed_ms >= 100 && mts_query_answer(q2)->elapsed_ms < 2000);
-	CHECK(mts_query_elapsed_ms(q2) == mts_query_answer(q2)->elapsed_ms);
+	CHECK(mts_query_elapsed_ms(q2) >= 100 && mts_query_elapsed_ms(q2) < 2000);
 	CHECK(mts_query_answer(q)->status == MTS_DNS_PENDING && mts_resolver_pending(r) == 1);
 	CHECK(mts_resolver_timeout_ms(r) > 1000);
 	CHECK(mts_query_elapsed_ms(q) >= 100);
