@@ -135,7 +135,7 @@ describe("out of file descriptors", function()
 		assert.matches("fetch\tLOCAL_EMFILE", out)
 		assert.matches("probe\tLOCAL_EMFILE", out)
 		assert.matches("dns\tLOCAL_EMFILE", out)
-		assert.matches("after\tSERVFAIL", out) -- once descriptors are free again, the usual code
+		assert.matches("after\tDNS_SERVFAIL", out) -- once descriptors are free again, the usual code
 	end)
 end)
 
