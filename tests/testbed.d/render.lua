@@ -15,7 +15,7 @@
 -- It never starts anything and never runs a program: pure file generation.
 
 local ALLOWED = { domain = true, base = true, signed = true, dns = true, policy = true,
-                  https = true, mx = true, expect = true, switch = true }
+                  https = true, mx = true, expect = true, switch = true, testbed_check = true }
 local SIGNED = { [true] = true, [false] = true, ["bogus-expired"] = true, ["bogus-ds"] = true,
                  lame = true }
 local HTTPS_VARIANTS = {
@@ -494,6 +494,7 @@ for _, name in ipairs(order) do
     bogus = #corrupt > 0 and corrupt or nil,
     expect = state2 and merge(expect, sw.expect) or expect,
     expect_base = expect,
+    testbed_check = s.testbed_check,
     switch = sw and { expect = merge(expect, sw.expect) } or nil,
   }
 end
