@@ -15,7 +15,8 @@ HTTPS modes (TLS with CERT/KEY unless said otherwise):
   endless-line     a status line, then one header line that never ends
   huge-length      Content-Length: 1000000000, then a slow body
   endless-chunked  Transfer-Encoding: chunked, chunks forever
-  http-stream      plain HTTP (no TLS): 200 and headers, then a body forever
+  http-stream      plain HTTP (no TLS): 200 and headers, then a body forever;
+                   prints "sent <body bytes>" when the client has gone
 SMTP modes (plain text, STARTTLS where said):
   banner-line      "220 " and one line that never ends
   continuation     "220-..." x 10,000, then "220 ok"
@@ -87,9 +88,13 @@ def drain(c):
 
 
 def forever(c, chunk, pause=0.0):
+    """Sends chunk until the client goes away; returns the bytes sent."""
+    sent = 0
     while send(c, chunk):
+        sent += len(chunk)
         if pause:
             time.sleep(pause)
+    return sent
 
 
 def http(c):
@@ -124,7 +129,7 @@ def http(c):
         forever(c, b"1000\r\n" + b"x" * 4096 + b"\r\n")
     elif mode == "http-stream":
         send(c, b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")
-        forever(c, b"x" * 16384)
+        print("sent", forever(c, b"x" * 16384), flush=True)
 
 
 def reply(c, text):
