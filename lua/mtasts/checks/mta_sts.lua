@@ -66,7 +66,7 @@ end
 
 -- Probe codes that are about the host being reachable at an address, not
 -- about its TLS: another address of the same host may still serve.
-local REACHABILITY = { CONNECT = true, TIMEOUT = true }
+local REACHABILITY = { CONNECT = true, SMTP_TIMEOUT = true, TIMEOUT = true } -- TIMEOUT: the wait ran out
 
 --- An enforcing sender's view of one MX after probing each of its addresses:
 -- the TLS problems (certificate, STARTTLS, TLS version — wherever they are,
@@ -204,7 +204,7 @@ local function check_fetch(ctx, domain, add)
 end
 
 --- Step 4: the MX records against the policy, and the covered hosts' TLS.
-local function check_mx(ctx, domain, policy, add, summary, sender_state)
+local function check_mx(ctx, domain, policy, add, summary, sender_state, deadline)
 	local info, err, code = mx_hosts(ctx, domain)
 	if not info then
 		if code == "DNS_BOGUS" then
@@ -220,6 +220,14 @@ local function check_mx(ctx, domain, policy, add, summary, sender_state)
 	local senders_enforce = sender_state == "enforce"
 	local unseen = sender_state ~= policy.mode and " once senders can see the policy" or ""
 	local uncovered = {}
+	-- Every covered host's probe starts now, so they run at once (the mx
+	-- check shares them when it runs too).
+	local probes = {}
+	for _, h in ipairs(hosts) do
+		if ctx.start_probe and core.mx_matches(policy, h.host) then
+			probes[h.host] = probes[h.host] or ctx:start_probe(h.host, mx_dnssec)
+		end
+	end
 	for _, h in ipairs(hosts) do
 		local pattern = core.mx_matches(policy, h.host)
 		local entry = { host = h.host, preference = h.preference, covered_by = pattern or nil }
@@ -229,7 +237,13 @@ local function check_mx(ctx, domain, policy, add, summary, sender_state)
 			entry.sender = senders_enforce and "skip" or "deliver"
 			entry.reason = "no policy mx pattern matches it"
 		else
-			local problem, deliverable = probe_verdict(ctx:probe(h.host, mx_dnssec))
+			local problem, deliverable
+			if probes[h.host] then
+				-- Stop waiting just before the check's own deadline: what is known gets reported.
+				problem, deliverable = probe_verdict(probes[h.host]:wait(deadline and deadline - 0.5))
+			else
+				problem, deliverable = probe_verdict(ctx:probe(h.host, mx_dnssec))
+			end
 			entry.sender = (senders_enforce and not deliverable) and "skip" or "deliver"
 			entry.reason = problem
 			if problem and enforce then
@@ -342,7 +356,7 @@ function check.run(ctx, domain, opts)
 	end
 	check_policy_fields(policy, record, state, now, add)
 	if policy.mode ~= "none" then
-		check_mx(ctx, domain, policy, add, summary, summary.state)
+		check_mx(ctx, domain, policy, add, summary, summary.state, opts and opts.deadline)
 	else
 		no_policy_mx(ctx, domain, summary)
 	end
